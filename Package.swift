@@ -1,0 +1,60 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// One settings list for every target: Swift 6 mode plus the upcoming features the project
+/// relies on for explicit imports and existential spelling.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Herald",
+    products: [
+        .executable(name: "herald", targets: ["herald"]),
+        .library(name: "ZooKeeper", targets: ["ZooKeeper"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CZooKeeper",
+            providers: [.apt(["libzookeeper-mt-dev"])]
+        ),
+        .target(
+            name: "ZooKeeper",
+            dependencies: [
+                "CZooKeeper",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "herald",
+            dependencies: [
+                "ZooKeeper",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ZooKeeperTests",
+            dependencies: [
+                "ZooKeeper",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "heraldTests",
+            dependencies: ["herald"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,204 @@
+import CZooKeeper
+import Dispatch
+import Logging
+import Synchronization
+
+/// The handle, its session state and its subscribers; shared by the public client and the C
+/// session watcher (through the registry, by token).
+///
+/// Two locks, never nested: `handle` guards the `zhandle_t*` against `close()` while a request
+/// is being queued (the C calls made under it never block and never call back), and `state`
+/// guards what the session watcher updates on the completion thread.
+final class SessionCore: Sendable {
+    let logger: Logger
+    let requestedTimeout: Duration
+    private(set) nonisolated(unsafe) var token: UInt = 0
+
+    private struct HandleBox: @unchecked Sendable {
+        // The pointer is only dereferenced by the C client; Swift passes it on.
+        let pointer: OpaquePointer
+    }
+
+    private struct State {
+        var session: SessionState = .connecting
+        var info: SessionInfo?
+        var subscribers: [Int: AsyncStream<SessionEvent>.Continuation] = [:]
+        var nextSubscriber = 0
+        /// Buffers of in-flight `multi` requests, kept until C is done with them.
+        var multiBuffers: [UInt: MultiBuffers] = [:]
+    }
+
+    private let handle = Mutex<HandleBox?>(nil)
+    private let state = Mutex(State())
+    private let closed = Promise<Void>()
+
+    init(logger: Logger, requestedTimeout: Duration) {
+        self.logger = logger
+        self.requestedTimeout = requestedTimeout
+    }
+
+    /// Registers the session watcher's token; called once, before the handle exists.
+    func register() -> UInt {
+        token = CallbackRegistry.shared.add(.session(self))
+        return token
+    }
+
+    func attach(_ pointer: OpaquePointer) {
+        handle.withLock { $0 = HandleBox(pointer: pointer) }
+    }
+
+    var sessionState: SessionState { state.withLock { $0.session } }
+    var info: SessionInfo? { state.withLock { $0.info } }
+
+    /// Runs a non-blocking C call with the live handle, or returns nil once closing started.
+    func withHandle(_ body: (OpaquePointer) -> Int32) -> Int32? {
+        handle.withLock { box in box.map { body($0.pointer) } }
+    }
+
+    // MARK: Session events (completion thread)
+
+    func sessionEvent(state cState: Int32, handle pointer: OpaquePointer) {
+        let newState: SessionState
+        switch cState {
+        case ZOO_CONNECTED_STATE: newState = .connected
+        case ZOO_READONLY_STATE: newState = .readOnly
+        case ZOO_EXPIRED_SESSION_STATE: newState = .expired
+        case ZOO_AUTH_FAILED_STATE: newState = .authFailed
+        default: newState = .connecting
+        }
+        var info: SessionInfo?
+        if newState == .connected || newState == .readOnly {
+            info = Self.readInfo(pointer)
+        }
+        let (event, subscribers): (SessionEvent?, [AsyncStream<SessionEvent>.Continuation]) =
+            state.withLock { state in
+                guard state.session != .closed, !state.session.isTerminal else { return (nil, []) }
+                let previous = state.session
+                state.session = newState
+                if let info { state.info = info }
+                let event: SessionEvent?
+                switch newState {
+                case .connected: event = .connected(info!)
+                case .readOnly: event = .readOnly(info!)
+                case .expired: event = .expired
+                case .authFailed: event = .authFailed
+                case .connecting: event = previous == .connecting ? nil : .connecting
+                case .closed: event = nil
+                }
+                return (event, Array(state.subscribers.values))
+            }
+        guard let event else { return }
+        logger.debug("ZooKeeper session event", metadata: ["event": "\(event)"])
+        for subscriber in subscribers { subscriber.yield(event) }
+        if newState.isTerminal {
+            failWatches(ZooKeeperError(newState == .expired ? .sessionExpired : .authFailed, operation: "watch"))
+        }
+    }
+
+    private static func readInfo(_ pointer: OpaquePointer) -> SessionInfo {
+        var id: Int64 = 0
+        var password = [UInt8](repeating: 0, count: 16)
+        if let client = zoo_client_id(pointer) {
+            id = client.pointee.client_id
+            withUnsafeBytes(of: client.pointee.passwd) { raw in
+                for index in 0..<min(16, raw.count) { password[index] = raw[index] }
+            }
+        }
+        let server = zoo_get_current_server(pointer).map { String(cString: $0) }
+        return SessionInfo(
+            credentials: SessionCredentials(id: id, password: password),
+            negotiatedTimeout: .milliseconds(Int(zoo_recv_timeout(pointer))),
+            server: server?.isEmpty == false ? server : nil
+        )
+    }
+
+    // MARK: Subscribers
+
+    func events() -> AsyncStream<SessionEvent> {
+        let (stream, continuation) = AsyncStream<SessionEvent>.makeStream()
+        let id: Int? = state.withLock { state in
+            guard state.session != .closed else { return nil }
+            let id = state.nextSubscriber
+            state.nextSubscriber += 1
+            state.subscribers[id] = continuation
+            return id
+        }
+        guard let id else {
+            continuation.yield(.closed)
+            continuation.finish()
+            return stream
+        }
+        continuation.onTermination = { [weak self] _ in
+            _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) }
+        }
+        return stream
+    }
+
+    // MARK: Multi buffers
+
+    func retain(_ buffers: MultiBuffers, for token: UInt) {
+        state.withLock { $0.multiBuffers[token] = buffers }
+    }
+
+    func release(bufferFor token: UInt) {
+        _ = state.withLock { $0.multiBuffers.removeValue(forKey: token) }
+    }
+
+    // MARK: Closing
+
+    private func failWatches(_ error: ZooKeeperError) {
+        for entry in CallbackRegistry.shared.takeAll(owner: token, includeRequests: false) {
+            if case .watch(_, let promise) = entry { promise.fulfil(.failure(error)) }
+        }
+    }
+
+    /// Stops new requests, fails everything pending, tells subscribers; returns the handle to
+    /// close, or nil if closing had started already.
+    private func beginClose() -> HandleBox? {
+        guard let box = handle.withLock({ box -> HandleBox? in defer { box = nil }; return box })
+        else { return nil }
+        let subscribers = state.withLock { state in
+            state.session = .closed
+            defer { state.subscribers = [:] }
+            return Array(state.subscribers.values)
+        }
+        for subscriber in subscribers {
+            subscriber.yield(.closed)
+            subscriber.finish()
+        }
+        for entry in CallbackRegistry.shared.takeAll(owner: token, includeRequests: true) {
+            switch entry {
+            case .request(_, let complete): complete(.void(ZooKeeperError.Code.closing.rawValue))
+            case .watch(_, let promise):
+                promise.fulfil(.failure(ZooKeeperError(.closing, operation: "watch")))
+            case .session: break
+            }
+        }
+        return box
+    }
+
+    /// `zookeeper_close` blocks (it flushes and joins the C client's threads): it runs on a
+    /// Dispatch thread, never on the cooperative pool and never on a C callback thread.
+    private func finishClose(_ box: HandleBox) {
+        DispatchQueue.global().async { [self] in
+            zookeeper_close(box.pointer)
+            _ = CallbackRegistry.shared.take(token)
+            state.withLock { $0.multiBuffers = [:] }
+            closed.fulfil(.success(()))
+        }
+    }
+
+    func close() async {
+        if let box = beginClose() { finishClose(box) }
+        try? await closed.value()
+    }
+
+    /// For a client dropped without `close()`: the same, without waiting.
+    func closeDetached() {
+        if let box = beginClose() { finishClose(box) }
+    }
+}
+
+extension SessionState {
+    var isTerminal: Bool { self == .expired || self == .authFailed || self == .closed }
+}

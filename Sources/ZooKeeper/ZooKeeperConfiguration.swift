@@ -1,0 +1,58 @@
+/// How to reach an ensemble and which session to ask for.
+public struct ZooKeeperConfiguration: Sendable, CustomStringConvertible {
+    /// Digest credentials (`zoo_add_auth(zh, "digest", "user:secret")`). The secret never
+    /// appears in `description`.
+    public struct DigestCredentials: Hashable, Sendable, CustomStringConvertible {
+        public var user: String
+        public var secret: String
+
+        public init(user: String, secret: String) {
+            self.user = user
+            self.secret = secret
+        }
+
+        public var description: String { "\(user):<redacted>" }
+    }
+
+    /// `host:port[,host:port…]`, as the C client takes it (no chroot suffix).
+    public var servers: String
+    /// The session timeout to ask for; the server may grant another (see `SessionInfo`).
+    public var sessionTimeout: Duration
+    /// How long `connect` waits for the first connection; nil means one session timeout.
+    public var connectTimeout: Duration?
+    public var credentials: DigestCredentials?
+    /// Accept read-only connections to servers that have lost their quorum.
+    public var allowReadOnly: Bool
+    /// Resume this session instead of starting a new one.
+    public var resume: SessionCredentials?
+
+    public init(
+        servers: String,
+        sessionTimeout: Duration = .seconds(10),
+        connectTimeout: Duration? = nil,
+        credentials: DigestCredentials? = nil,
+        allowReadOnly: Bool = false,
+        resume: SessionCredentials? = nil
+    ) {
+        self.servers = servers
+        self.sessionTimeout = sessionTimeout
+        self.connectTimeout = connectTimeout
+        self.credentials = credentials
+        self.allowReadOnly = allowReadOnly
+        self.resume = resume
+    }
+
+    public var description: String {
+        var parts = ["servers=\(servers)", "sessionTimeout=\(sessionTimeout)"]
+        if let credentials { parts.append("credentials=\(credentials)") }
+        if allowReadOnly { parts.append("readOnly=allowed") }
+        if let resume { parts.append("resume=\(resume)") }
+        return parts.joined(separator: " ")
+    }
+}
+
+extension Duration {
+    var milliseconds: Int64 {
+        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+    }
+}
