@@ -43,17 +43,33 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "zk-roundtrip",
+            dependencies: [
+                "ZooKeeper",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/Sources/zk-roundtrip",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "HeraldTestSupport",
+            path: "Tests/HeraldTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ZooKeeperTests",
             dependencies: [
                 "ZooKeeper",
+                "HeraldTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "heraldTests",
-            dependencies: ["herald"],
+            dependencies: ["herald", "HeraldTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -57,7 +57,9 @@ extension ZooKeeperClient {
     public func delete(_ path: String, version: Int32 = anyVersion) async throws {
         try await submit("delete", path: path) { handle, context in
             zoo_adelete(handle, path, version, CCallbacks.void, context)
-        } decode: { _ in () }
+        } decode: { _ in
+            ()
+        }
     }
 
     /// The node's Stat, or nil if it does not exist.
@@ -101,9 +103,12 @@ extension ZooKeeperClient {
         let vector = CACLVector(acl)
         try await submit("set ACL", path: path) { handle, context in
             vector.withPointer { aclPointer in
-                zoo_aset_acl(handle, path, version, UnsafeMutablePointer(mutating: aclPointer), CCallbacks.void, context)
+                zoo_aset_acl(
+                    handle, path, version, UnsafeMutablePointer(mutating: aclPointer), CCallbacks.void, context)
             }
-        } decode: { _ in () }
+        } decode: { _ in
+            ()
+        }
     }
 
     /// Creates `path` and every missing parent as persistent nodes with empty data and `acl`;

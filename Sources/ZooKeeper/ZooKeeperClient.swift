@@ -142,7 +142,9 @@ public final class ZooKeeperClient: Sendable {
                     zoo_add_auth(handle, scheme, chars.baseAddress, Int32(chars.count), CCallbacks.void, context)
                 }
             }
-        } decode: { _ in () }
+        } decode: { _ in
+            ()
+        }
     }
 
     /// Closes the session: pending requests and watches fail with `closing`, subscribers get

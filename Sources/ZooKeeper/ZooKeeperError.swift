@@ -91,7 +91,10 @@ extension ZooKeeperError {
             (.ephemeralOnLocalSession, -120, "ZEPHEMERALONLOCALSESSION", "ephemeral node on a local session"),
             (.noWatcher, -121, "ZNOWATCHER", "no such watcher"),
             (.reconfigDisabled, -123, "ZRECONFIGDISABLED", "reconfiguration disabled"),
-            (.sessionClosedRequireSASLAuth, -124, "ZSESSIONCLOSEDREQUIRESASLAUTH", "server requires SASL authentication"),
+            (
+                .sessionClosedRequireSASLAuth, -124, "ZSESSIONCLOSEDREQUIRESASLAUTH",
+                "server requires SASL authentication"
+            ),
             (.throttledOperation, -127, "ZTHROTTLEDOP", "operation throttled"),
         ]
 

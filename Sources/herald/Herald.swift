@@ -1,5 +1,9 @@
 import ArgumentParser
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The `herald` command: a thin layer over the library modules.
 @main
 struct Herald: AsyncParsableCommand {
@@ -9,12 +13,50 @@ struct Herald: AsyncParsableCommand {
         discussion: """
             Manages the Mesos chroot in ZooKeeper, runs a quorum-aware leader election in Mesos' own \
             znode format, and publishes the leader to local consumers.
+
+            Exit codes: 0 ok, 1 no leader or no quorum, 2 usage or configuration error, \
+            3 cannot reach the socket or ZooKeeper.
             """,
         version: HeraldVersion.string,
         subcommands: []
     )
+
+    /// Herald's exit codes (DESIGN.md): usage errors are 2, not ArgumentParser's 64.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if !message.isEmpty {
+                if code == .success {
+                    print(message)
+                } else {
+                    StandardError.write(message + "\n")
+                }
+            }
+            Glibc.exit(code == .validationFailure ? ExitCode.usage.rawValue : code.rawValue)
+        }
+    }
+}
+
+extension ExitCode {
+    /// Usage or configuration error.
+    static let usage = ExitCode(2)
 }
 
 enum HeraldVersion {
     static let string = "0.1.0"
+}
+
+enum StandardError {
+    static func write(_ text: String) {
+        var bytes = Array(text.utf8)
+        _ = Glibc.write(2, &bytes, bytes.count)
+    }
 }

@@ -25,12 +25,12 @@ final class CallbackRegistry: Sendable {
         }
     }
 
-    private struct Table {
+    fileprivate struct Table {
         var entries: [UInt: Entry] = [:]
         var next: UInt = 1
     }
 
-    private let table = Mutex(Table())
+    fileprivate let table = Mutex(Table())
 
     func add(_ entry: Entry) -> UInt {
         table.withLock { table in
@@ -87,6 +87,18 @@ enum Reply: Sendable {
         case .void(let rc), .stat(let rc, _), .data(let rc, _, _), .string(let rc, _, _),
             .strings(let rc, _, _), .acl(let rc, _, _), .multi(let rc):
             return rc
+        }
+    }
+}
+
+extension CallbackRegistry {
+    /// Watches of one client still waiting for their event (for tests and diagnostics).
+    func pendingWatches(owner: UInt) -> Int {
+        table.withLock { table in
+            table.entries.values.filter {
+                if case .watch(let entryOwner, _) = $0 { return entryOwner == owner }
+                return false
+            }.count
         }
     }
 }

@@ -9,7 +9,12 @@ import Synchronization
 /// logger is replaceable (`ZooKeeperClient.bootstrapLogging`). The C debug level follows the
 /// logger's level so that the C client does not format lines nobody will read.
 enum LogBridge {
-    private static let logger = Mutex(Logger(label: "zookeeper.c"))
+    private static let logger: Mutex<Logger> = {
+        var logger = Logger(label: "zookeeper.c")
+        // The C client is chatty at INFO (one line per connect and close); warnings by default.
+        logger.logLevel = .warning
+        return Mutex(logger)
+    }()
 
     static func install(_ newLogger: Logger) {
         logger.withLock { $0 = newLogger }

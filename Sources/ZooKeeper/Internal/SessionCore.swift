@@ -155,7 +155,10 @@ final class SessionCore: Sendable {
     /// Stops new requests, fails everything pending, tells subscribers; returns the handle to
     /// close, or nil if closing had started already.
     private func beginClose() -> HandleBox? {
-        guard let box = handle.withLock({ box -> HandleBox? in defer { box = nil }; return box })
+        guard
+            let box = handle.withLock({ box -> HandleBox? in
+                defer { box = nil }; return box
+            })
         else { return nil }
         let subscribers = state.withLock { state in
             state.session = .closed

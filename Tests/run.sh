@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, starts two 3-server ZooKeeper ensembles on
+# loopback (one shared, one for fault tests that stop servers), lints, runs `swift test`,
+# and always stops the ensembles.
+#
+#   Tests/run.sh                      all tests
+#   Tests/run.sh --filter NodeTests   extra arguments go to `swift test`
+#   SANITIZE=thread Tests/run.sh      run under a sanitizer (thread or address)
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+log() { printf 'run.sh: %s\n' "$*" >&2; }
+
+need_packages=()
+[ -f /usr/include/zookeeper/zookeeper.h ] || need_packages+=(libzookeeper-mt-dev)
+[ -f /usr/share/java/zookeeper.jar ] || need_packages+=(zookeeper)
+command -v java >/dev/null 2>&1 || need_packages+=(default-jre-headless)
+if [ ${#need_packages[@]} -gt 0 ]; then
+  log "installing ${need_packages[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_packages[@]}" >/dev/null
+fi
+
+main_dir=${HERALD_TEST_ZK_DIR:-/tmp/herald-zk-tests}
+fault_dir=${HERALD_TEST_FAULT_ZK_DIR:-/tmp/herald-zk-fault}
+ensemble() { "$root/Deploy/zk-ensemble" "$@"; }
+
+cleanup() {
+  ZK_ENSEMBLE_DIR=$main_dir ZK_BASE_PORT=21910 ensemble stop >/dev/null 2>&1 || true
+  ZK_ENSEMBLE_DIR=$fault_dir ZK_BASE_PORT=21920 ensemble stop >/dev/null 2>&1 || true
+}
+trap cleanup EXIT INT TERM
+cleanup
+
+log "swift format lint"
+swift format lint --strict --recursive Package.swift Sources Tests Benchmarks/Sources 2>&1 | tee /tmp/herald-lint.$$ >&2 || true
+if [ -s /tmp/herald-lint.$$ ]; then
+  rm -f /tmp/herald-lint.$$
+  log "swift format lint found problems (run: swift format --in-place --recursive Sources Tests)"
+  exit 1
+fi
+rm -f /tmp/herald-lint.$$
+
+log "starting ZooKeeper ensembles"
+ZK_ENSEMBLE_DIR=$main_dir ZK_BASE_PORT=21910 ensemble start -n 3 &
+main_pid=$!
+ZK_ENSEMBLE_DIR=$fault_dir ZK_BASE_PORT=21920 ensemble start -n 3 &
+fault_pid=$!
+wait "$main_pid"
+wait "$fault_pid"
+
+export HERALD_TEST_ZK=$(ZK_ENSEMBLE_DIR=$main_dir ensemble connect-string)
+export HERALD_TEST_FAULT_ZK=$(ZK_ENSEMBLE_DIR=$fault_dir ensemble connect-string)
+export HERALD_TEST_FAULT_ZK_DIR=$fault_dir
+
+args=()
+if [ -n "${SANITIZE:-}" ]; then
+  args+=(--sanitize="$SANITIZE" --scratch-path ".build-$SANITIZE")
+fi
+log "swift test ${args[*]} $*"
+swift test "${args[@]}" "$@"
