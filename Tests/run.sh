@@ -58,6 +58,8 @@ export HERALD_TEST_FAULT_ZK_DIR=$fault_dir
 args=()
 if [ -n "${SANITIZE:-}" ]; then
   args+=(--sanitize="$SANITIZE" --scratch-path ".build-$SANITIZE")
+  export LSAN_OPTIONS="suppressions=$root/Tests/lsan.supp:print_suppressions=0"
+  export TSAN_OPTIONS="halt_on_error=0:exitcode=66"
 fi
 log "swift test ${args[*]} $*"
 swift test "${args[@]}" "$@"

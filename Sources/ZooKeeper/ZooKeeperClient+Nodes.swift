@@ -1,5 +1,5 @@
 import CZooKeeper
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// ZooKeeper's limit on a node's data (`jute.maxbuffer`, 1 MiB by default).
 public let maxNodeDataSize = 1024 * 1024
@@ -137,17 +137,17 @@ extension ZooKeeperClient {
     public func multi(_ operations: [Operation]) async throws -> [OperationResult] {
         if operations.isEmpty { return [] }
         let buffers = MultiBuffers(operations)
-        let token = Mutex<UInt>(0)
+        let token = NIOLockedValueBox<UInt>(0)
         do {
-            let results = try await submitMulti(buffers) { registered in token.withLock { $0 = registered } }
-            core.release(bufferFor: token.withLock { $0 })
+            let results = try await submitMulti(buffers) { registered in token.withLockedValue { $0 = registered } }
+            core.release(bufferFor: token.withLockedValue { $0 })
             return results
         } catch let error as ZooKeeperError where error.code == .closing {
             // The C client may still write the results until `zookeeper_close` returns; the
             // session core keeps the buffers until then.
             throw error
         } catch {
-            core.release(bufferFor: token.withLock { $0 })
+            core.release(bufferFor: token.withLockedValue { $0 })
             throw error
         }
     }

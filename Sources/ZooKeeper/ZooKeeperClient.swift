@@ -79,11 +79,10 @@ public final class ZooKeeperClient: Sendable {
     public var session: SessionInfo? { core.info }
 
     /// Every session event from now on, in order; finishes after `closed`.
-    public func sessionEvents() -> AsyncStream<SessionEvent> { core.events() }
+    public func sessionEvents() -> AsyncStream<SessionEvent> { core.subscribe().events }
 
     /// Waits until the session is connected (or read-only, when allowed).
     public func waitUntilConnected(timeout: Duration) async throws {
-        let events = core.events()
         let allowReadOnly = configuration.allowReadOnly
         func settled(_ state: SessionState) throws -> Bool {
             switch state {
@@ -96,6 +95,8 @@ public final class ZooKeeperClient: Sendable {
             }
         }
         if try settled(state) { return }
+        let (events, unsubscribe) = core.subscribe()
+        defer { unsubscribe() }
         let servers = configuration.servers
         try await withThrowingTaskGroup(of: Bool.self) { group in
             group.addTask {

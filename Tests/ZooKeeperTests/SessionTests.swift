@@ -27,28 +27,26 @@ struct SessionTests {
     func forcedExpiry() async throws {
         try await withClient { observer in
             let base = try await scratchPath(observer)
-            let victim = try await ZooKeeperClient.connect(
-                ZooKeeperConfiguration(servers: try TestEnsemble.servers, sessionTimeout: .seconds(4)),
-                logger: testLogger)
-            defer { Task { await victim.close() } }
-            let (node, _) = try await victim.create("\(base)/eph", mode: .ephemeral)
-            let (_, pendingWatch) = try await victim.existsAndWatch("\(base)/never")
-            let events = victim.sessionEvents()
-            let credentials = try #require(victim.session?.credentials)
+            try await withClient(sessionTimeout: .seconds(4)) { victim in
+                let (node, _) = try await victim.create("\(base)/eph", mode: .ephemeral)
+                let (_, pendingWatch) = try await victim.existsAndWatch("\(base)/never")
+                let events = victim.sessionEvents()
+                let credentials = try #require(victim.session?.credentials)
 
-            // A second handle on the same session, then closing it, ends the session server-side.
-            let thief = try await ZooKeeperClient.connect(
-                ZooKeeperConfiguration(servers: try TestEnsemble.servers, resume: credentials),
-                logger: testLogger)
-            #expect(thief.session?.id == credentials.id)
-            await thief.close()
+                // A second handle on the same session, then closing it, ends the session server-side.
+                let thief = try await ZooKeeperClient.connect(
+                    ZooKeeperConfiguration(servers: try TestEnsemble.servers, resume: credentials),
+                    logger: testLogger)
+                #expect(thief.session?.id == credentials.id)
+                await thief.close()
 
-            let event = try await nextEvent(events, within: .seconds(20), "expired") { $0.isTerminal }
-            #expect(event == .expired)
-            #expect(victim.state == .expired)
-            await expectZooKeeperError(.sessionExpired) { try await victim.get(node) }
-            await expectZooKeeperError(.sessionExpired) { try await pendingWatch.event() }
-            #expect(try await observer.exists(node) == nil)
+                let event = try await nextEvent(events, within: .seconds(20), "expired") { $0.isTerminal }
+                #expect(event == .expired)
+                #expect(victim.state == .expired)
+                await expectZooKeeperError(.sessionExpired) { try await victim.get(node) }
+                await expectZooKeeperError(.sessionExpired) { try await pendingWatch.event() }
+                #expect(try await observer.exists(node) == nil)
+            }
         }
     }
 

@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Maps the integer tokens handed to the C client as callback contexts to the Swift side that
 /// waits for them.
@@ -30,10 +30,10 @@ final class CallbackRegistry: Sendable {
         var next: UInt = 1
     }
 
-    fileprivate let table = Mutex(Table())
+    fileprivate let table = NIOLockedValueBox(Table())
 
     func add(_ entry: Entry) -> UInt {
-        table.withLock { table in
+        table.withLockedValue { table in
             let token = table.next
             table.next += 1
             table.entries[token] = entry
@@ -43,17 +43,17 @@ final class CallbackRegistry: Sendable {
 
     /// Removes and returns an entry (the caller now owns it).
     func take(_ token: UInt) -> Entry? {
-        table.withLock { $0.entries.removeValue(forKey: token) }
+        table.withLockedValue { $0.entries.removeValue(forKey: token) }
     }
 
     /// Returns an entry without removing it (session watchers, watches on session events).
     func peek(_ token: UInt) -> Entry? {
-        table.withLock { $0.entries[token] }
+        table.withLockedValue { $0.entries[token] }
     }
 
     /// Removes every request and watch of one client, for `close()` and expiry.
     func takeAll(owner: UInt, includeRequests: Bool) -> [Entry] {
-        table.withLock { table in
+        table.withLockedValue { table in
             var taken: [Entry] = []
             for (token, entry) in table.entries where entry.owner == owner {
                 switch entry {
@@ -68,7 +68,7 @@ final class CallbackRegistry: Sendable {
         }
     }
 
-    var count: Int { table.withLock { $0.entries.count } }
+    var count: Int { table.withLockedValue { $0.entries.count } }
 }
 
 /// A C reply, copied out of the C client's buffers before the callback returns.
@@ -94,7 +94,7 @@ enum Reply: Sendable {
 extension CallbackRegistry {
     /// Watches of one client still waiting for their event (for tests and diagnostics).
     func pendingWatches(owner: UInt) -> Int {
-        table.withLock { table in
+        table.withLockedValue { table in
             table.entries.values.filter {
                 if case .watch(let entryOwner, _) = $0 { return entryOwner == owner }
                 return false

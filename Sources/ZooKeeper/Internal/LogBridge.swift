@@ -1,7 +1,7 @@
 import CZooKeeper
 import Foundation
 import Logging
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Routes the C client's log lines into swift-log.
 ///
@@ -9,26 +9,26 @@ import Synchronization
 /// logger is replaceable (`ZooKeeperClient.bootstrapLogging`). The C debug level follows the
 /// logger's level so that the C client does not format lines nobody will read.
 enum LogBridge {
-    private static let logger: Mutex<Logger> = {
+    private static let logger: NIOLockedValueBox<Logger> = {
         var logger = Logger(label: "zookeeper.c")
         // The C client is chatty at INFO (one line per connect and close); warnings by default.
         logger.logLevel = .warning
-        return Mutex(logger)
+        return NIOLockedValueBox(logger)
     }()
 
     static func install(_ newLogger: Logger) {
-        logger.withLock { $0 = newLogger }
+        logger.withLockedValue { $0 = newLogger }
         zoo_set_debug_level(cLevel(for: newLogger.logLevel))
     }
 
     static func applyCurrentLevel() {
-        zoo_set_debug_level(cLevel(for: logger.withLock { $0.logLevel }))
+        zoo_set_debug_level(cLevel(for: logger.withLockedValue { $0.logLevel }))
     }
 
     static let callback: log_callback_fn = { message in
         guard let message else { return }
         let (level, text) = parse(String(cString: message))
-        let current = logger.withLock { $0 }
+        let current = logger.withLockedValue { $0 }
         current.log(level: level, "\(text)")
     }
 

@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A value that is set once and can be awaited any number of times, with cancellation.
 ///
@@ -10,18 +10,18 @@ final class Promise<Value: Sendable>: Sendable {
         case done(Result<Value, any Error>)
     }
 
-    private let state = Mutex<State>(.pending(waiters: [:], nextID: 0))
+    private let state = NIOLockedValueBox<State>(.pending(waiters: [:], nextID: 0))
 
     init() {}
 
     var isFulfilled: Bool {
-        state.withLock { if case .done = $0 { return true } else { return false } }
+        state.withLockedValue { if case .done = $0 { return true } else { return false } }
     }
 
     /// Sets the result; returns false if it had been set already (the first one wins).
     @discardableResult
     func fulfil(_ result: Result<Value, any Error>) -> Bool {
-        let waiters: [CheckedContinuation<Value, any Error>]? = state.withLock { state in
+        let waiters: [CheckedContinuation<Value, any Error>]? = state.withLockedValue { state in
             guard case .pending(let waiters, _) = state else { return nil }
             state = .done(result)
             return Array(waiters.values)
@@ -32,7 +32,7 @@ final class Promise<Value: Sendable>: Sendable {
     }
 
     func value() async throws -> Value {
-        let id: UInt64? = state.withLock { state in
+        let id: UInt64? = state.withLockedValue { state in
             guard case .pending(let waiters, let next) = state else { return nil }
             state = .pending(waiters: waiters, nextID: next + 1)
             return next
@@ -40,7 +40,7 @@ final class Promise<Value: Sendable>: Sendable {
         guard let id else { return try result!.get() }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                let early: Result<Value, any Error>? = state.withLock { state in
+                let early: Result<Value, any Error>? = state.withLockedValue { state in
                     switch state {
                     case .done(let result):
                         return result
@@ -54,7 +54,7 @@ final class Promise<Value: Sendable>: Sendable {
                 if let early { continuation.resume(with: early) }
             }
         } onCancel: {
-            let waiter: CheckedContinuation<Value, any Error>? = state.withLock { state in
+            let waiter: CheckedContinuation<Value, any Error>? = state.withLockedValue { state in
                 guard case .pending(var waiters, let next) = state else { return nil }
                 let waiter = waiters.removeValue(forKey: id)
                 state = .pending(waiters: waiters, nextID: next)
@@ -65,6 +65,6 @@ final class Promise<Value: Sendable>: Sendable {
     }
 
     private var result: Result<Value, any Error>? {
-        state.withLock { if case .done(let result) = $0 { return result } else { return nil } }
+        state.withLockedValue { if case .done(let result) = $0 { return result } else { return nil } }
     }
 }

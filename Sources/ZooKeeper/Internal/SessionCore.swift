@@ -1,7 +1,7 @@
 import CZooKeeper
 import Dispatch
 import Logging
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The handle, its session state and its subscribers; shared by the public client and the C
 /// session watcher (through the registry, by token).
@@ -28,8 +28,8 @@ final class SessionCore: Sendable {
         var multiBuffers: [UInt: MultiBuffers] = [:]
     }
 
-    private let handle = Mutex<HandleBox?>(nil)
-    private let state = Mutex(State())
+    private let handle = NIOLockedValueBox<HandleBox?>(nil)
+    private let state = NIOLockedValueBox(State())
     private let closed = Promise<Void>()
 
     init(logger: Logger, requestedTimeout: Duration) {
@@ -44,15 +44,15 @@ final class SessionCore: Sendable {
     }
 
     func attach(_ pointer: OpaquePointer) {
-        handle.withLock { $0 = HandleBox(pointer: pointer) }
+        handle.withLockedValue { $0 = HandleBox(pointer: pointer) }
     }
 
-    var sessionState: SessionState { state.withLock { $0.session } }
-    var info: SessionInfo? { state.withLock { $0.info } }
+    var sessionState: SessionState { state.withLockedValue { $0.session } }
+    var info: SessionInfo? { state.withLockedValue { $0.info } }
 
     /// Runs a non-blocking C call with the live handle, or returns nil once closing started.
     func withHandle(_ body: (OpaquePointer) -> Int32) -> Int32? {
-        handle.withLock { box in box.map { body($0.pointer) } }
+        handle.withLockedValue { box in box.map { body($0.pointer) } }
     }
 
     // MARK: Session events (completion thread)
@@ -71,7 +71,7 @@ final class SessionCore: Sendable {
             info = Self.readInfo(pointer)
         }
         let (event, subscribers): (SessionEvent?, [AsyncStream<SessionEvent>.Continuation]) =
-            state.withLock { state in
+            state.withLockedValue { state in
                 guard state.session != .closed, !state.session.isTerminal else { return (nil, []) }
                 let previous = state.session
                 state.session = newState
@@ -114,9 +114,11 @@ final class SessionCore: Sendable {
 
     // MARK: Subscribers
 
-    func events() -> AsyncStream<SessionEvent> {
+    /// A stream of session events from now on, and a function that ends it early (the stream
+    /// also ends when its consumer is cancelled, and after `closed`).
+    func subscribe() -> (events: AsyncStream<SessionEvent>, cancel: @Sendable () -> Void) {
         let (stream, continuation) = AsyncStream<SessionEvent>.makeStream()
-        let id: Int? = state.withLock { state in
+        let id: Int? = state.withLockedValue { state in
             guard state.session != .closed else { return nil }
             let id = state.nextSubscriber
             state.nextSubscriber += 1
@@ -126,22 +128,26 @@ final class SessionCore: Sendable {
         guard let id else {
             continuation.yield(.closed)
             continuation.finish()
-            return stream
+            return (stream, {})
         }
-        continuation.onTermination = { [weak self] _ in
-            _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) }
-        }
-        return stream
+        // Weak: the continuation (and so this closure) is stored in `state`.
+        continuation.onTermination = { [weak self] _ in self?.unsubscribe(id) }
+        return (stream, { [weak self] in self?.unsubscribe(id)?.finish() })
+    }
+
+    @discardableResult
+    private func unsubscribe(_ id: Int) -> AsyncStream<SessionEvent>.Continuation? {
+        state.withLockedValue { $0.subscribers.removeValue(forKey: id) }
     }
 
     // MARK: Multi buffers
 
     func retain(_ buffers: MultiBuffers, for token: UInt) {
-        state.withLock { $0.multiBuffers[token] = buffers }
+        state.withLockedValue { $0.multiBuffers[token] = buffers }
     }
 
     func release(bufferFor token: UInt) {
-        _ = state.withLock { $0.multiBuffers.removeValue(forKey: token) }
+        _ = state.withLockedValue { $0.multiBuffers.removeValue(forKey: token) }
     }
 
     // MARK: Closing
@@ -156,11 +162,11 @@ final class SessionCore: Sendable {
     /// close, or nil if closing had started already.
     private func beginClose() -> HandleBox? {
         guard
-            let box = handle.withLock({ box -> HandleBox? in
+            let box = handle.withLockedValue({ box -> HandleBox? in
                 defer { box = nil }; return box
             })
         else { return nil }
-        let subscribers = state.withLock { state in
+        let subscribers = state.withLockedValue { state in
             state.session = .closed
             defer { state.subscribers = [:] }
             return Array(state.subscribers.values)
@@ -186,7 +192,7 @@ final class SessionCore: Sendable {
         DispatchQueue.global().async { [self] in
             zookeeper_close(box.pointer)
             _ = CallbackRegistry.shared.take(token)
-            state.withLock { $0.multiBuffers = [:] }
+            state.withLockedValue { $0.multiBuffers = [:] }
             closed.fulfil(.success(()))
         }
     }
