@@ -1,0 +1,2 @@
+/// The Mantl variables: load, validate, render.
+enum HeraldConfigModule {}

@@ -1,0 +1,2 @@
+/// Mesos ' ZooKeeper layout: zk:// URLs, MasterInfo, member names, leader rules.
+enum MesosLayoutModule {}
