@@ -18,7 +18,7 @@ struct Herald: AsyncParsableCommand {
             3 cannot reach the socket or ZooKeeper.
             """,
         version: HeraldVersion.string,
-        subcommands: []
+        subcommands: [ConfigCommand.self, RenderCommand.self]
     )
 
     /// Herald's exit codes (DESIGN.md): usage errors are 2, not ArgumentParser's 64.
@@ -30,6 +30,9 @@ struct Herald: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+        } catch let exit as HeraldExit {
+            StandardError.write(exit.message + "\n")
+            Glibc.exit(exit.code.rawValue)
         } catch {
             let code = exitCode(for: error)
             let message = fullMessage(for: error)
