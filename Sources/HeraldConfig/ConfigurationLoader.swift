@@ -70,14 +70,10 @@ public enum ConfigurationLoader {
             errors.append(.init(source: file, key: "", message: "expected a mapping of key: value at the top level"))
             return
         }
-        var inFile: Set<String> = []
+        // Yams itself refuses duplicate keys (reported above as a YAML error).
         for (keyNode, value) in mapping {
             let key = keyNode.scalar?.string ?? "\(keyNode)"
             let source = keyNode.mark.map { "\(file):\($0.line)" } ?? file
-            if !inFile.insert(key).inserted {
-                errors.append(.init(source: source, key: key, message: "appears more than once"))
-                continue
-            }
             apply(key, .node(value), source: source, into: &configuration, seen: &seen, errors: &errors)
         }
     }
