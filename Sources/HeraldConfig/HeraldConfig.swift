@@ -1,2 +1,0 @@
-/// The Mantl variables: load, validate, render.
-enum HeraldConfigModule {}
