@@ -10,7 +10,7 @@ struct ConfigurationTests {
         _ yaml: String, environment: [String: String] = [:], overrides: [String] = []
     ) throws(ConfigurationErrors) -> HeraldConfiguration {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("herald-\(UUID()).yml").path
-        FileManager.default.createFile(atPath: path, contents: Data(yaml.utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(yaml.utf8))
         defer { try? FileManager.default.removeItem(atPath: path) }
         return try ConfigurationLoader.load(file: path, environment: environment, overrides: overrides)
     }

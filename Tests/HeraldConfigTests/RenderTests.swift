@@ -30,7 +30,7 @@ struct RenderTests {
 
     func render(_ yaml: String, _ role: MesosRender.Role) throws -> [MesosRender.File] {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("herald-\(UUID()).yml").path
-        FileManager.default.createFile(atPath: path, contents: Data(yaml.utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(yaml.utf8))
         defer { try? FileManager.default.removeItem(atPath: path) }
         let configuration = try ConfigurationLoader.load(file: path, environment: [:])
         return try MesosRender.files(role: role, configuration: configuration, host: Self.host, directory: "/etc/mesos")

@@ -41,4 +41,66 @@ struct CommandLineTests {
         #expect(result.status == 2)
         #expect(result.output.contains("--no-such-option"))
     }
+
+    /// Writes a configuration file for one test.
+    func configFile(_ yaml: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("herald-cli-\(UUID()).yml").path
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test("a configuration mistake exits 2 with one line per mistake, naming key and value")
+    func configurationError() async throws {
+        let path = try configFile("mesos_mode: boss\nmesos_zk_chrot: x\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try await run("config", "--config", path)
+        #expect(result.status == 2)
+        #expect(
+            result.output == """
+                \(path):1: mesos_mode: 'boss' is not one of leader, follower, mixed
+                \(path):2: mesos_zk_chrot: unknown key (did you mean 'mesos_zk_chroot'?)
+
+                """)
+    }
+
+    @Test("herald config prints the effective configuration without secrets")
+    func effectiveConfiguration() async throws {
+        let path = try configFile("mesos_follower_secret: hush-hush\nmesos_cluster: prod\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try await run("config", "--config", path, "--set", "mesos_mode=leader")
+        #expect(result.status == 0)
+        #expect(result.output.contains("mesos_mode: leader\n"))
+        #expect(result.output.contains("mesos_cluster: prod\n"))
+        #expect(result.output.contains("mesos_follower_secret: <redacted>\n"))
+        #expect(!result.output.contains("hush-hush"))
+        let refused = try await run("config", "--set", "mesos_follower_secret=hush-hush")
+        #expect(refused.status == 2)
+        #expect(!refused.output.contains("hush-hush"))
+    }
+
+    @Test("herald render writes the files with their modes, or prints them redacted")
+    func render() async throws {
+        let path = try configFile(
+            "mesos_zk_hosts: [10.0.0.1:2181]\nmesos_follower_secret: s3cr3t\nherald_hostname: f1\nherald_advertise_ip: 10.0.0.9\n"
+        )
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("herald-out-\(UUID())").path
+        defer {
+            try? FileManager.default.removeItem(atPath: path)
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+        let printed = try await run("render", "--config", path, "--role", "follower", "--stdout")
+        #expect(printed.status == 0)
+        #expect(printed.output.contains("MESOS_MASTER=\"zk://10.0.0.1:2181/mesos\""))
+        #expect(!printed.output.contains("s3cr3t"))
+        let written = try await run("render", "--config", path, "--role", "follower", "--out", directory)
+        #expect(written.status == 0, "\(written.output)")
+        let credential = try String(contentsOfFile: "\(directory)/mesos-agent-credential.json", encoding: .utf8)
+        #expect(credential == "{\"principal\":\"follower\",\"secret\":\"s3cr3t\"}\n")
+        let mode =
+            try FileManager.default.attributesOfItem(atPath: "\(directory)/mesos-agent-credential.json")[
+                .posixPermissions] as? NSNumber
+        #expect(mode?.intValue == 0o600)
+        let missing = try await run("render", "--config", path, "--role", "follower")
+        #expect(missing.status == 2)
+    }
 }

@@ -1,0 +1,53 @@
+/// The children of the Mesos base path, read as an election group.
+///
+/// A pure snapshot: Herald lists the children (with a watch), builds a view, and asks it who leads
+/// under either rule. Nothing here touches ZooKeeper.
+public struct GroupView: Hashable, Sendable {
+    /// The children as listed.
+    public let children: [String]
+    /// Children named `[label_]sequence` (see `MemberName`), sorted by sequence.
+    public let members: [MemberName]
+    /// All other children (`log_replicas`, `herald`, …), in the order listed.
+    public let nonMembers: [String]
+
+    public init(children: [String]) {
+        self.children = children
+        var members: [MemberName] = []
+        var nonMembers: [String] = []
+        for child in children {
+            if let member = MemberName(child) {
+                members.append(member)
+            } else {
+                nonMembers.append(child)
+            }
+        }
+        self.members = members.sorted()
+        self.nonMembers = nonMembers
+    }
+
+    /// The leading member under `rule`, or nil when there is none.
+    public func leader(by rule: LeaderRule) -> MemberName? {
+        switch rule {
+        case .mesos:
+            return members.first
+        case .mesosGo:
+            let withLabel: (String) -> MemberName? = { label in
+                members.first { $0.label == label && $0.sequence >= 0 }
+            }
+            return withLabel(MemberName.jsonLabel) ?? withLabel(MemberName.protobufLabel)
+        }
+    }
+
+    /// The `json.info_` members, by sequence: the masters currently contending in the JSON format.
+    public var candidates: [MemberName] {
+        members.filter(\.isJSONCandidate)
+    }
+
+    /// The child Mesos itself ranks first, read with Mesos' own (looser) parsing — see
+    /// `MesosChildName`. This is the node whose data to pass as `lowestData` to `hazards`.
+    /// Usually `leader(by: .mesos)?.name`; it differs only when foreign names such as `x_+1` or
+    /// `x_0x1` are present, which are hazards in their own right.
+    public var mesosLowestChild: String? {
+        children.compactMap(MesosChildName.init).min()?.name
+    }
+}

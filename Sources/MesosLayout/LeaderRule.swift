@@ -1,0 +1,14 @@
+/// How a reader of the Mesos base path picks the leading master from its children.
+///
+/// The two rules disagree when old-format nodes (`info_`, bare numbers) sit below the lowest
+/// `json.info_` node, which is why Herald only ever writes `json.info_` candidates and reports
+/// anything else (see `GroupView.hazards(children:lowestData:)`).
+public enum LeaderRule: Sendable, Hashable, CaseIterable {
+    /// Mesos masters and agents (`src/zookeeper/group.cpp`, `detector.cpp`): the smallest sequence
+    /// among *all* numbered children, whatever their label.
+    case mesos
+    /// mesos-go's detector (mesos-dns, mesos-consul): the smallest non-negative sequence among
+    /// `json.info_` children, and only when there are none, among `info_` children. Bare numbers
+    /// and other labels are ignored.
+    case mesosGo
+}

@@ -1,0 +1,106 @@
+/// A child of the Mesos base path that can make Mesos masters or agents exit (or lose their
+/// leader), found by `GroupView.hazards`. Herald reports these; it never deletes them.
+public struct MesosHazard: Hashable, Sendable, CustomStringConvertible {
+    /// The child's name, as listed.
+    public var node: String
+    /// One line: what Mesos would do with it, and why.
+    public var reason: String
+
+    public init(node: String, reason: String) {
+        self.node = node
+        self.reason = reason
+    }
+
+    public var description: String { "\(node): \(reason)" }
+}
+
+extension GroupView {
+    /// Every child that would break a Mesos master or agent, judged with Mesos' own reading of
+    /// names (`MesosChildName`), per MESOS-WIRE.md "Who leads" (lines 37–42: "Garbage data, or an
+    /// unknown label, at the lowest node makes Mesos masters and agents exit … report (do not
+    /// delete) foreign nodes that would break Mesos") and "Sessions" ("a leading master that …
+    /// sees no leader steps down").
+    ///
+    /// Name rules, for *every* child Mesos counts as a member — ephemeral members come and go, so
+    /// any of them can become the lowest; at most one per child, in this order:
+    /// 1. a label other than `json.info`, `info` or none (MESOS-WIRE line 21 lists the known ones):
+    ///    at the lowest node the detector fails on the unknown label and masters and agents exit;
+    /// 2. a name that is not the one Mesos reads back (`label_` + ten digits, e.g. `json.info_5`,
+    ///    `x_y_0000000001` is label `x`, `_0000000001`, negative sequences): at the lowest node
+    ///    Mesos finds no such node, sees no leader, and a leading master exits;
+    /// 3. a sequence shared with another member (only a hand-made node can do that): Mesos keeps
+    ///    one of them arbitrarily.
+    ///
+    /// Data rules, for the lowest member (`mesosLowestChild`) when it passed the name rules and
+    /// `lowestData` is not nil (nil means not read, or vanished: "no leader yet", line 42):
+    /// `json.info`: empty data, data `MasterInfo.decode` refuses, or a MasterInfo without `pid`
+    /// (agents connect to the pid, line 29); `info`: empty data (protobuf with required fields
+    /// missing; other protobuf bytes are not checked); no label: data that is not a UPID
+    /// `NAME@IP:PORT` (Mesos would take a bogus leader).
+    ///
+    /// `info_` and bare-number members with well-formed names are not reported by name: Mesos
+    /// reads them. Hazards come in the order of `children`, the data hazard last.
+    public static func hazards(children: [String], lowestData: [UInt8]?) -> [MesosHazard] {
+        GroupView(children: children).hazards(lowestData: lowestData)
+    }
+
+    /// `hazards(children:lowestData:)` for this view's children.
+    public func hazards(lowestData: [UInt8]?) -> [MesosHazard] {
+        let counted = children.compactMap(MesosChildName.init)
+        let bySequence = Dictionary(grouping: counted, by: \.sequence)
+        var hazards: [MesosHazard] = []
+        for child in counted {
+            if let reason = Self.nameHazard(child, sharing: bySequence[child.sequence] ?? []) {
+                hazards.append(MesosHazard(node: child.name, reason: reason))
+            }
+        }
+        if let lowest = counted.min(), let data = lowestData,
+            !hazards.contains(where: { $0.node.utf8.elementsEqual(lowest.name.utf8) }),
+            let reason = Self.dataHazard(lowest, data)
+        {
+            hazards.append(MesosHazard(node: lowest.name, reason: reason))
+        }
+        return hazards
+    }
+
+    private static func nameHazard(_ child: MesosChildName, sharing group: [MesosChildName]) -> String? {
+        if let label = child.label, label != MemberName.jsonLabel, label != MemberName.protobufLabel {
+            return "numbered child with unknown label \"\(label)\": if it becomes the lowest member, "
+                + "Mesos masters and agents exit"
+        }
+        if !child.readName.utf8.elementsEqual(child.name.utf8) {
+            return "Mesos counts it as sequence \(child.sequence) but reads \"\(child.readName)\": "
+                + "as the lowest member it means no leader, and a leading master exits"
+        }
+        let others = group.filter { $0 != child }.map { "\"\($0.name)\"" }
+        if !others.isEmpty {
+            return "shares sequence \(child.sequence) with \(others.joined(separator: ", ")): "
+                + "Mesos keeps only one of them"
+        }
+        return nil
+    }
+
+    private static func dataHazard(_ lowest: MesosChildName, _ data: [UInt8]) -> String? {
+        switch lowest.label {
+        case MemberName.jsonLabel?:
+            if data.isEmpty { return "lowest member has empty data: Mesos masters and agents exit" }
+            do {
+                let info = try MasterInfo.decode(data)
+                if info.pid == nil { return "lowest member's MasterInfo has no pid: agents cannot reach the leader" }
+                return nil
+            } catch {
+                return "lowest member's data is not a valid MasterInfo (\(error)): Mesos masters and agents exit"
+            }
+        case MemberName.protobufLabel?:
+            return data.isEmpty
+                ? "lowest member is a protobuf info_ node with empty data: Mesos masters and agents exit" : nil
+        case nil:
+            let text = String(validating: data, as: UTF8.self)
+            if let text, MasterInfo.parsePID(text) != nil { return nil }
+            return "lowest member is a bare-number node whose data is not a pid NAME@IP:PORT: "
+                + "Mesos takes a bogus leader and a leading master exits"
+        default:
+            return nil
+        }
+    }
+}

@@ -1,2 +1,0 @@
-/// Mesos ' ZooKeeper layout: zk:// URLs, MasterInfo, member names, leader rules.
-enum MesosLayoutModule {}
