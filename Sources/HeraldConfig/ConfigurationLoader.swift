@@ -1,4 +1,5 @@
 import Foundation
+import MesosLayout
 import Yams
 
 /// Builds a `HeraldConfiguration` from the YAML file, then `HERALD_<KEY>` environment variables,
@@ -130,6 +131,12 @@ public enum ConfigurationLoader {
                 .init(
                     source: "configuration", key: "herald_quorum",
                     message: "\(quorum) is more than the \(leaders.count) hosts in mesos_leaders"))
+        }
+        do {
+            _ = try configuration.zooKeeperURL()
+        } catch {
+            let key = configuration.mesosZkHosts == nil ? "mesos_zk_dns" : "mesos_zk_hosts"
+            errors.append(.init(source: "configuration", key: key, message: "\(error)"))
         }
         if configuration.mesosLeaderPort == configuration.mesosFollowerPort, configuration.mesosMode == .mixed {
             errors.append(

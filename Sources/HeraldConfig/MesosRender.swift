@@ -1,4 +1,5 @@
 import Foundation
+import MesosLayout
 
 /// The files `herald render` writes: the mesos-master or mesos-agent environment file with the
 /// MESOS_* variables Mantl's role set (in today's flag names), and the JSON credentials files
@@ -30,16 +31,22 @@ public enum MesosRender {
     ) throws(RenderError) -> [File] {
         switch role {
         case .leader: return try leaderFiles(c, host: host, directory: directory)
-        case .follower: return followerFiles(c, host: host, directory: directory)
+        case .follower: return try followerFiles(c, host: host, directory: directory)
         }
     }
 
-    /// `zk://[user:secret@]hosts/chroot`; hosts are `mesos_zk_hosts`, else the DNS name and port.
-    static func zooKeeperURL(_ c: HeraldConfiguration, secret: String?) -> String {
-        let hosts = c.mesosZkHosts ?? ["\(c.mesosZkDns):\(c.mesosZkPort)"]
-        var credentials = ""
-        if let user = c.heraldZkUser, let secret { credentials = "\(user):\(secret)@" }
-        return "zk://\(credentials)\(hosts.joined(separator: ","))\(c.basePath)"
+    /// The value of MESOS_ZK / MESOS_MASTER: the real URL and its redacted form. IPv6 hosts are
+    /// written unbracketed, the only form Mesos' ZooKeeper C client resolves.
+    static func zooKeeperURL(_ c: HeraldConfiguration) throws(RenderError) -> (value: String, redacted: String) {
+        do {
+            let url = try c.zooKeeperURL()
+            return (
+                url.formatted(includingPassword: true, bracketingIPv6: false),
+                url.formatted(includingPassword: false, bracketingIPv6: false)
+            )
+        } catch {
+            throw RenderError(description: "\(error)")
+        }
     }
 
     private static func leaderFiles(
@@ -52,17 +59,18 @@ public enum MesosRender {
             )
         }
         let quorum = c.quorum(zooKeeperHostCount: c.mesosZkHosts?.count ?? 0)
-        var variables: [(String, String, Bool)] = [
-            ("MESOS_PORT", "\(c.mesosLeaderPort)", false),
-            ("MESOS_IP", host.ipv4, false),
-            ("MESOS_ADVERTISE_IP", host.ipv4, false),
-            ("MESOS_HOSTNAME", host.hostname, false),
-            ("MESOS_QUORUM", "\(quorum)", false),
-            ("MESOS_WORK_DIR", c.mesosWorkDir, false),
-            ("MESOS_LOG_DIR", c.mesosLogDir, false),
-            ("MESOS_ZK", zooKeeperURL(c, secret: c.heraldZkSecret), c.heraldZkSecret != nil),
-            ("MESOS_CLUSTER", c.mesosCluster, false),
-            ("MESOS_LOGGING_LEVEL", c.mesosLoggingLevel.rawValue, false),
+        let zk = try zooKeeperURL(c)
+        var variables: [(String, String, String?)] = [
+            ("MESOS_PORT", "\(c.mesosLeaderPort)", nil),
+            ("MESOS_IP", host.ipv4, nil),
+            ("MESOS_ADVERTISE_IP", host.ipv4, nil),
+            ("MESOS_HOSTNAME", host.hostname, nil),
+            ("MESOS_QUORUM", "\(quorum)", nil),
+            ("MESOS_WORK_DIR", c.mesosWorkDir, nil),
+            ("MESOS_LOG_DIR", c.mesosLogDir, nil),
+            ("MESOS_ZK", zk.value, c.heraldZkSecret == nil ? nil : zk.redacted),
+            ("MESOS_CLUSTER", c.mesosCluster, nil),
+            ("MESOS_LOGGING_LEVEL", c.mesosLoggingLevel.rawValue, nil),
         ]
         var files: [File] = []
         var credentials = c.mesosCredentials
@@ -70,12 +78,12 @@ public enum MesosRender {
             credentials.append(.init(principal: c.mesosFollowerPrincipal, secret: secret))
         }
         if c.authenticateFrameworks || c.authenticateFollowers {
-            variables.append(("MESOS_AUTHENTICATE_FRAMEWORKS", "\(c.authenticateFrameworks)", false))
-            variables.append(("MESOS_AUTHENTICATE_AGENTS", "\(c.authenticateFollowers)", false))
+            variables.append(("MESOS_AUTHENTICATE_FRAMEWORKS", "\(c.authenticateFrameworks)", nil))
+            variables.append(("MESOS_AUTHENTICATE_AGENTS", "\(c.authenticateFollowers)", nil))
         }
         if !credentials.isEmpty {
             let name = "mesos-master-credentials.json"
-            variables.append(("MESOS_CREDENTIALS", "file://\(join(directory, name))", false))
+            variables.append(("MESOS_CREDENTIALS", "file://\(join(directory, name))", nil))
             let entries = credentials.map { credentialJSON($0.principal, $0.secret) }
             let redactedEntries = credentials.map { credentialJSON($0.principal, redaction) }
             files.append(
@@ -87,24 +95,27 @@ public enum MesosRender {
         return files
     }
 
-    private static func followerFiles(_ c: HeraldConfiguration, host: HostFacts, directory: String) -> [File] {
-        var variables: [(String, String, Bool)] = [
-            ("MESOS_PORT", "\(c.mesosFollowerPort)", false),
-            ("MESOS_IP", host.ipv4, false),
-            ("MESOS_ADVERTISE_IP", host.ipv4, false),
-            ("MESOS_HOSTNAME", host.hostname, false),
-            ("MESOS_MASTER", zooKeeperURL(c, secret: c.heraldZkSecret), c.heraldZkSecret != nil),
-            ("MESOS_ATTRIBUTES", c.attributes(hostname: host.hostname).joined(separator: ";"), false),
-            ("MESOS_RESOURCES", c.mesosResources.joined(separator: ";"), false),
-            ("MESOS_ISOLATION", c.mesosIsolation, false),
-            ("MESOS_WORK_DIR", c.mesosWorkDir, false),
-            ("MESOS_LOG_DIR", c.mesosLogDir, false),
-            ("MESOS_LOGGING_LEVEL", c.mesosLoggingLevel.rawValue, false),
+    private static func followerFiles(
+        _ c: HeraldConfiguration, host: HostFacts, directory: String
+    ) throws(RenderError) -> [File] {
+        let zk = try zooKeeperURL(c)
+        var variables: [(String, String, String?)] = [
+            ("MESOS_PORT", "\(c.mesosFollowerPort)", nil),
+            ("MESOS_IP", host.ipv4, nil),
+            ("MESOS_ADVERTISE_IP", host.ipv4, nil),
+            ("MESOS_HOSTNAME", host.hostname, nil),
+            ("MESOS_MASTER", zk.value, c.heraldZkSecret == nil ? nil : zk.redacted),
+            ("MESOS_ATTRIBUTES", c.attributes(hostname: host.hostname).joined(separator: ";"), nil),
+            ("MESOS_RESOURCES", c.mesosResources.joined(separator: ";"), nil),
+            ("MESOS_ISOLATION", c.mesosIsolation, nil),
+            ("MESOS_WORK_DIR", c.mesosWorkDir, nil),
+            ("MESOS_LOG_DIR", c.mesosLogDir, nil),
+            ("MESOS_LOGGING_LEVEL", c.mesosLoggingLevel.rawValue, nil),
         ]
         var files: [File] = []
         if c.authenticateFollowers, let secret = c.mesosFollowerSecret {
             let name = "mesos-agent-credential.json"
-            variables.append(("MESOS_CREDENTIAL", "file://\(join(directory, name))", false))
+            variables.append(("MESOS_CREDENTIAL", "file://\(join(directory, name))", nil))
             files.append(
                 File(
                     name: name, contents: credentialJSON(c.mesosFollowerPrincipal, secret) + "\n",
@@ -115,24 +126,14 @@ public enum MesosRender {
     }
 
     /// `KEY="value"` lines, readable by systemd's EnvironmentFile= and by a POSIX shell.
-    private static func environmentFile(_ name: String, _ variables: [(String, String, Bool)]) -> File {
+    private static func environmentFile(_ name: String, _ variables: [(String, String, String?)]) -> File {
         let header = "# Written by herald render. Changes are overwritten.\n"
         let lines = variables.map { "\($0.0)=\(shellQuote($0.1))" }
-        let redactedLines = variables.map { key, value, secret in
-            "\(key)=\(shellQuote(secret ? redactURL(value) : value))"
-        }
-        let hasSecret = variables.contains { $0.2 }
+        let redactedLines = variables.map { key, value, redacted in "\(key)=\(shellQuote(redacted ?? value))" }
+        let hasSecret = variables.contains { $0.2 != nil }
         return File(
             name: name, contents: header + lines.joined(separator: "\n") + "\n",
             redacted: header + redactedLines.joined(separator: "\n") + "\n", mode: hasSecret ? 0o600 : 0o644)
-    }
-
-    /// Replaces the password of a `zk://user:password@…` URL.
-    static func redactURL(_ url: String) -> String {
-        guard let schemeEnd = url.range(of: "://"), let at = url.lastIndex(of: "@"),
-            let colon = url[schemeEnd.upperBound..<at].firstIndex(of: ":")
-        else { return url }
-        return String(url[..<url.index(after: colon)]) + redaction + String(url[at...])
     }
 
     static func shellQuote(_ value: String) -> String {

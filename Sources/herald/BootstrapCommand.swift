@@ -28,9 +28,8 @@ struct BootstrapCommand: AsyncParsableCommand {
         var logger = Logger(label: "herald.bootstrap")
         logger.logLevel = .warning
         ZooKeeperClient.bootstrapLogging(logger)
-        let servers =
-            configuration.mesosZkHosts?.joined(separator: ",")
-            ?? "\(configuration.mesosZkDns):\(configuration.mesosZkPort)"
+        // The loader has validated the URL, so it builds here.
+        let servers = (try? configuration.zooKeeperURL().connectString) ?? ""
         var credentials: ZooKeeperConfiguration.DigestCredentials?
         if let user = configuration.heraldZkUser, let secret = configuration.heraldZkSecret {
             credentials = .init(user: user, secret: secret)

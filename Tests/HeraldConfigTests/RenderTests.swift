@@ -93,4 +93,10 @@ struct RenderTests {
         #expect(try String(contentsOfFile: "\(directory)/f", encoding: .utf8) == "two\n")
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["f"])
     }
+
+    @Test("IPv6 ZooKeeper hosts are written the way Mesos' C client reads them (no brackets)")
+    func ipv6Hosts() throws {
+        let files = try render("mesos_zk_hosts: ['[::1]:2181', '10.0.0.2:2182']", .follower)
+        #expect(files[0].contents.contains("MESOS_MASTER=\"zk://::1:2181,10.0.0.2:2182/mesos\""))
+    }
 }
