@@ -27,7 +27,11 @@ struct BootstrapCommand: AsyncParsableCommand {
         let configuration = try options.load()
         var logger = Logger(label: "herald.bootstrap")
         logger.logLevel = .warning
-        ZooKeeperClient.bootstrapLogging(logger)
+        // A one-shot command reports its own outcome in one line; the C client's retry chatter
+        // (one line per refused connection) would bury it.
+        var cLogger = logger
+        cLogger.logLevel = .critical
+        ZooKeeperClient.bootstrapLogging(cLogger)
         // The loader has validated the URL, so it builds here.
         let servers = (try? configuration.zooKeeperURL().connectString) ?? ""
         var credentials: ZooKeeperConfiguration.DigestCredentials?
