@@ -81,6 +81,10 @@ let package = Package(
         ),
         .target(
             name: "HeraldTestSupport",
+            dependencies: [
+                "ZooKeeper",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/HeraldTestSupport",
             swiftSettings: swiftSettings
         ),

@@ -9,38 +9,6 @@ import ZooKeeper
 /// `ChrootBootstrap` against the shared real ensemble; each test uses its own chroot.
 @Suite("Chroot bootstrap against a real ensemble")
 struct BootstrapTests {
-    static var servers: String {
-        get throws {
-            guard let value = ProcessInfo.processInfo.environment["HERALD_TEST_ZK"], !value.isEmpty else {
-                throw BootstrapTestError("HERALD_TEST_ZK is not set: run the tests with Tests/run.sh")
-            }
-            return value
-        }
-    }
-
-    struct BootstrapTestError: Error, CustomStringConvertible {
-        let description: String
-        init(_ description: String) { self.description = description }
-    }
-
-    func withClient<T>(
-        credentials: ZooKeeperConfiguration.DigestCredentials? = nil, _ body: (ZooKeeperClient) async throws -> T
-    ) async throws -> T {
-        var logger = Logger(label: "herald.tests")
-        logger.logLevel = .warning
-        let client = try await ZooKeeperClient.connect(
-            ZooKeeperConfiguration(servers: try Self.servers, connectTimeout: .seconds(20), credentials: credentials),
-            logger: logger)
-        do {
-            let result = try await body(client)
-            await client.close()
-            return result
-        } catch {
-            await client.close()
-            throw error
-        }
-    }
-
     func uniqueBase() -> String { "/herald-bootstrap-tests/\(UUID().uuidString.prefix(8).lowercased())/mesos" }
 
     @Test("creates the chroot and its parents with world:read plus the digest identity, idempotently")

@@ -1,4 +1,5 @@
 import CZooKeeper
+import HeraldTestSupport
 import Logging
 import Testing
 
