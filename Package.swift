@@ -105,7 +105,10 @@ let package = Package(
         ),
         .testTarget(
             name: "HeraldConfigTests",
-            dependencies: ["HeraldConfig", "MesosLayout", "ZooKeeper", "HeraldTestSupport"],
+            dependencies: [
+                "HeraldConfig", "MesosLayout", "ZooKeeper", "HeraldTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The test command: installs what is missing, starts two 3-server ZooKeeper ensembles on
-# loopback (one shared, one for fault tests that stop servers), lints, runs `swift test`,
-# and always stops the ensembles.
+# The test command: installs what is missing, starts three 3-server ZooKeeper ensembles on
+# loopback (one shared, one for fault tests that stop servers, one whose servers have distinct
+# addresses 127.0.1.N for the DNS tests), lints, runs `swift test`, and always stops the
+# ensembles (and any dnsmasq a crashed test process left behind).
 #
 #   Tests/run.sh                      all tests
 #   Tests/run.sh --filter NodeTests   extra arguments go to `swift test`
@@ -17,6 +18,7 @@ need_packages=()
 [ -f /usr/include/zookeeper/zookeeper.h ] || need_packages+=(libzookeeper-mt-dev)
 [ -f /usr/share/java/zookeeper.jar ] || need_packages+=(zookeeper)
 command -v java >/dev/null 2>&1 || need_packages+=(default-jre-headless)
+[ -x /usr/sbin/dnsmasq ] || command -v dnsmasq >/dev/null 2>&1 || need_packages+=(dnsmasq-base)
 if [ ${#need_packages[@]} -gt 0 ]; then
   log "installing ${need_packages[*]}"
   apt-get update -qq
@@ -25,11 +27,25 @@ fi
 
 main_dir=${HERALD_TEST_ZK_DIR:-/tmp/herald-zk-tests}
 fault_dir=${HERALD_TEST_FAULT_ZK_DIR:-/tmp/herald-zk-fault}
+dns_dir=${HERALD_TEST_DNS_ZK_DIR:-/tmp/herald-zk-dns}
 ensemble() { "$root/Deploy/zk-ensemble" "$@"; }
 
 cleanup() {
   ZK_ENSEMBLE_DIR=$main_dir ZK_BASE_PORT=21910 ensemble stop >/dev/null 2>&1 || true
   ZK_ENSEMBLE_DIR=$fault_dir ZK_BASE_PORT=21920 ensemble stop >/dev/null 2>&1 || true
+  ZK_ENSEMBLE_DIR=$dns_dir ZK_BASE_PORT=21930 ensemble stop >/dev/null 2>&1 || true
+  # dnsmasq of the DNS tests: /tmp/herald-dnsmasq-OWNERPID-*; only those whose test process is gone.
+  local pidfile dir owner pid
+  for pidfile in /tmp/herald-dnsmasq-*/dnsmasq.pid; do
+    [ -f "$pidfile" ] || continue
+    dir=${pidfile%/dnsmasq.pid}
+    owner=${dir#/tmp/herald-dnsmasq-}
+    owner=${owner%%-*}
+    [ -d "/proc/$owner" ] && continue
+    pid=$(cat "$pidfile" 2>/dev/null || true)
+    if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = dnsmasq ]; then kill -KILL "$pid" 2>/dev/null || true; fi
+    rm -rf "$dir"
+  done
 }
 trap cleanup EXIT INT TERM
 cleanup
@@ -48,12 +64,17 @@ ZK_ENSEMBLE_DIR=$main_dir ZK_BASE_PORT=21910 ensemble start -n 3 &
 main_pid=$!
 ZK_ENSEMBLE_DIR=$fault_dir ZK_BASE_PORT=21920 ensemble start -n 3 &
 fault_pid=$!
+ZK_ENSEMBLE_DIR=$dns_dir ZK_BASE_PORT=21930 ZK_DISTINCT_IPS=1 ensemble start -n 3 &
+dns_pid=$!
 wait "$main_pid"
 wait "$fault_pid"
+wait "$dns_pid"
 
 export HERALD_TEST_ZK=$(ZK_ENSEMBLE_DIR=$main_dir ensemble connect-string)
 export HERALD_TEST_FAULT_ZK=$(ZK_ENSEMBLE_DIR=$fault_dir ensemble connect-string)
 export HERALD_TEST_FAULT_ZK_DIR=$fault_dir
+export HERALD_TEST_DNS_ZK=$(ZK_ENSEMBLE_DIR=$dns_dir ensemble connect-string)
+export HERALD_TEST_DNS_ZK_DIR=$dns_dir
 
 args=()
 if [ -n "${SANITIZE:-}" ]; then

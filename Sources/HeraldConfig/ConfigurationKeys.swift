@@ -126,7 +126,7 @@ extension ConfigurationKey {
             show: { redacted($0.heraldZkSecret) }),
         .init(
             name: "herald_zk_dns_server", secret: false,
-            apply: { c, v throws(KeyProblem) in c.heraldZkDnsServer = try optionalHostPort(v) },
+            apply: { c, v throws(KeyProblem) in c.heraldZkDnsServer = try dnsServer(v) },
             show: { $0.heraldZkDnsServer.map(quote) ?? "null  # system resolver" }),
         .init(
             name: "herald_dns_domain", secret: false,

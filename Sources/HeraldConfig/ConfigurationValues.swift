@@ -158,9 +158,14 @@ extension ConfigurationKey {
         return items
     }
 
-    static func optionalHostPort(_ value: RawValue) throws(KeyProblem) -> String? {
+    /// A DNS server as `IP:port` (a literal: it is what resolves names, so it cannot be one).
+    static func dnsServer(_ value: RawValue) throws(KeyProblem) -> String? {
         guard let text = try optional(value)?.trimmed else { return nil }
-        if let problem = hostPortProblem(text, defaultPort: nil) { throw KeyProblem(problem) }
+        do {
+            _ = try DNSServerAddress(parsing: text)
+        } catch {
+            throw KeyProblem(error.description)
+        }
         return text
     }
 

@@ -32,8 +32,7 @@ struct BootstrapCommand: AsyncParsableCommand {
         var cLogger = logger
         cLogger.logLevel = .critical
         ZooKeeperClient.bootstrapLogging(cLogger)
-        // The loader has validated the URL, so it builds here.
-        let servers = (try? configuration.zooKeeperURL().connectString) ?? ""
+        let servers = try await Self.servers(configuration)
         var credentials: ZooKeeperConfiguration.DigestCredentials?
         if let user = configuration.heraldZkUser, let secret = configuration.heraldZkSecret {
             credentials = .init(user: user, secret: secret)
@@ -73,5 +72,22 @@ struct BootstrapCommand: AsyncParsableCommand {
         }
         for hazard in report.hazards { print("hazard  \(hazard)") }
         if case .differs = report.acl { throw ExitCode.failure }
+    }
+
+    /// The ensemble to connect to: `mesos_zk_hosts`, else `mesos_zk_dns` resolved by the C client
+    /// (system resolver) or, with `herald_zk_dns_server`, by that DNS server.
+    static func servers(_ configuration: HeraldConfiguration) async throws -> String {
+        guard configuration.mesosZkHosts == nil, let server = configuration.heraldZkDnsServer else {
+            // The loader has validated the URL, so it builds here.
+            return (try? configuration.zooKeeperURL().connectString) ?? ""
+        }
+        do {
+            let list = ZooKeeperHostList(
+                hosts: nil, dnsName: configuration.mesosZkDns, port: configuration.mesosZkPort,
+                resolver: try DNSResolver(server: server))
+            return try await list.connectString()
+        } catch {
+            throw HeraldExit(code: ExitCode(3), message: "bootstrap: cannot resolve ZooKeeper hosts: \(error)")
+        }
     }
 }

@@ -144,7 +144,14 @@ struct ConfigurationTests {
                 "herald_advertise_ip: '10.0.0.256' is not an IPv4 address like 10.0.0.1"
             ),
             ("herald_metrics_listen: localhost", "herald_metrics_listen: 'localhost' needs a :port (or empty for off)"),
-            ("herald_zk_dns_server: '[::1'", "herald_zk_dns_server: '[::1': IPv6 address needs a closing ]"),
+            (
+                "herald_zk_dns_server: '[::1'",
+                "herald_zk_dns_server: invalid DNS server '[::1': an IPv6 address needs a closing ], e.g. [::1]:53"
+            ),
+            (
+                "herald_zk_dns_server: consul:8600",
+                "herald_zk_dns_server: invalid DNS server 'consul:8600': 'consul' is not an IPv4 address (a host name cannot be used here; write IPv6 as [::1]:53)"
+            ),
             (
                 "herald_session_timeout_ms: 10",
                 "herald_session_timeout_ms: '10' is not a session timeout in milliseconds (1000-600000)"

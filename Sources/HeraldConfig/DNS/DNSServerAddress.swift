@@ -1,0 +1,81 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The DNS server to ask (`herald_zk_dns_server`): an IP literal and a port, e.g. a Consul
+/// agent's `127.0.0.1:8600` or `[::1]:53`.
+///
+/// Host names are refused on purpose: resolving the resolver would need a resolver.
+public struct DNSServerAddress: Hashable, Sendable, CustomStringConvertible {
+    /// The address without brackets: `127.0.0.1` or `::1`.
+    public let host: String
+    public let port: Int
+    public let isIPv6: Bool
+
+    /// Parses `IPv4:port` or `[IPv6]:port`, port 1–65535.
+    public init(parsing text: String) throws(DNSError) {
+        func invalid(_ reason: String) -> DNSError {
+            DNSError(.invalidAddress, "invalid DNS server '\(text)': \(reason)")
+        }
+        let portText: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else {
+                throw invalid("an IPv6 address needs a closing ], e.g. [::1]:53")
+            }
+            host = String(text[text.index(after: text.startIndex)..<close])
+            isIPv6 = true
+            guard IPv4.isIPv6Literal(host) else { throw invalid("'\(host)' is not an IPv6 address") }
+            let rest = text[text.index(after: close)...]
+            guard rest.hasPrefix(":") else { throw invalid("expected [IPv6]:port, e.g. [::1]:53") }
+            portText = rest.dropFirst()
+        } else {
+            guard let colon = text.lastIndex(of: ":") else {
+                throw invalid("expected IPv4:port or [IPv6]:port, e.g. 127.0.0.1:8600")
+            }
+            host = String(text[..<colon])
+            isIPv6 = false
+            guard IPv4.parse(host) != nil else {
+                throw invalid(
+                    "'\(host)' is not an IPv4 address (a host name cannot be used here; write IPv6 as [::1]:53)")
+            }
+            portText = text[text.index(after: colon)...]
+        }
+        guard portText.allSatisfy(\.isASCII), let number = Int(portText), (1...65535).contains(number) else {
+            throw invalid("'\(portText)' is not a port (1-65535)")
+        }
+        port = number
+    }
+
+    public var description: String { isIPv6 ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// IPv4 addresses as numbers, so that lists sort as addresses (10.0.0.2 before 10.0.0.10).
+enum IPv4 {
+    /// Four dotted decimal parts without leading zeros, or nil.
+    static func parse<S: StringProtocol>(_ text: S) -> UInt32? {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4 else { return nil }
+        var value: UInt32 = 0
+        for part in parts {
+            guard !part.isEmpty, part.count <= 3, part.allSatisfy({ $0.isASCII && $0.isNumber }),
+                part == "0" || !part.hasPrefix("0"), let byte = UInt8(part)
+            else { return nil }
+            value = value << 8 | UInt32(byte)
+        }
+        return value
+    }
+
+    static func format(_ value: UInt32) -> String {
+        "\(value >> 24).\(value >> 16 & 0xff).\(value >> 8 & 0xff).\(value & 0xff)"
+    }
+
+    static func isIPv6Literal(_ text: String) -> Bool {
+        var address = in6_addr()
+        return !text.isEmpty && inet_pton(AF_INET6, text, &address) == 1
+    }
+
+    /// Sorted by address, without duplicates.
+    static func sortedUnique(_ addresses: some Sequence<UInt32>) -> [String] {
+        Set(addresses).sorted().map(format)
+    }
+}
