@@ -1,3 +1,4 @@
+import HeraldTestSupport
 import Logging
 import Testing
 import ZooKeeper
@@ -40,11 +41,11 @@ struct DNSLiveRefreshTests {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { try await refresher.run() }
                     try await dnsmasq.setRecords([name: [secondIP]], waitingFor: name)
-                    let after = try await DNSTestSupport.within(.seconds(20), "the session to connect to \(second)") {
+                    let after = try await within(.seconds(20), "the session to connect to \(second)") {
                         for await event in events {
                             if case .connected(let info) = event, info.server == second { return info }
                         }
-                        throw DNSTestSupport.SetupError("the session events ended before a connection to \(second)")
+                        throw SetupError("the session events ended before a connection to \(second)")
                     }
                     #expect(after.id == before.id, "a new session instead of the old one moved")
                     group.cancelAll()

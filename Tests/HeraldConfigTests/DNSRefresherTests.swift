@@ -1,4 +1,5 @@
 import Foundation
+import HeraldTestSupport
 import Logging
 import Testing
 
@@ -42,7 +43,7 @@ struct DNSRefresherTests {
             defer { lock.unlock() }
             if refusals > 0 {
                 refusals -= 1
-                throw DNSTestSupport.SetupError("refused \(connectString)")
+                throw SetupError("refused \(connectString)")
             }
             applied.append(connectString)
             continuation.yield(connectString)
@@ -127,9 +128,9 @@ struct DNSRefresherTests {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await refresher.run() }
                 try await dnsmasq.setRecords(["zk.herald.test": ["127.0.3.9"]], waitingFor: "zk.herald.test")
-                let applied = try await DNSTestSupport.within(.seconds(5), "the refresher to apply 127.0.3.9") {
+                let applied = try await within(.seconds(5), "the refresher to apply 127.0.3.9") {
                     for await connectString in recorder.stream { return connectString }
-                    throw DNSTestSupport.SetupError("the recorder's stream ended")
+                    throw SetupError("the recorder's stream ended")
                 }
                 #expect(applied == "127.0.3.9:2181")
                 let cancelled = ContinuousClock.now

@@ -1,4 +1,5 @@
 import Foundation
+import HeraldTestSupport
 import Testing
 
 @testable import HeraldConfig
@@ -62,7 +63,7 @@ struct DNSResolverTests {
         defer { silent.close() }
         let resolver = try DNSResolver(server: silent.server, timeout: .milliseconds(150), attempts: 2)
         let start = ContinuousClock.now
-        let error = try await DNSTestSupport.within(.seconds(5), "the timeout error") {
+        let error = try await within(.seconds(5), "the timeout error") {
             await DNSTestSupport.expectDNSError(.timeout) { try await resolver.resolveIPv4("slow.herald.test") }
         }
         let elapsed = ContinuousClock.now - start
@@ -75,7 +76,7 @@ struct DNSResolverTests {
     func connectionRefused() async throws {
         let port = try DNSTestSupport.freePort()
         let resolver = try DNSResolver(server: "127.0.0.1:\(port)", timeout: .seconds(5))
-        let error = try await DNSTestSupport.within(.seconds(3), "the refused error") {
+        let error = try await within(.seconds(3), "the refused error") {
             await DNSTestSupport.expectDNSError(.refused) { try await resolver.resolveIPv4("zk.herald.test") }
         }
         #expect(error?.description.hasPrefix("127.0.0.1:\(port) refused the query A zk.herald.test") == true)
@@ -132,9 +133,9 @@ struct DNSResolverTests {
         let queries = silent.serve { _ in [] }
         let resolver = try DNSResolver(server: silent.server, timeout: .seconds(30), attempts: 1)
         let lookup = Task { try await resolver.resolveIPv4("zk.herald.test") }
-        _ = try await DNSTestSupport.within(.seconds(5), "the query to reach the silent server") {
+        _ = try await within(.seconds(5), "the query to reach the silent server") {
             for await query in queries { return query }
-            throw DNSTestSupport.SetupError("the silent server stopped")
+            throw SetupError("the silent server stopped")
         }
         let start = ContinuousClock.now
         lookup.cancel()

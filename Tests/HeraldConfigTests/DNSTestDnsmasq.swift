@@ -40,7 +40,7 @@ final class Dnsmasq: Sendable {
     /// Starts dnsmasq with `records` (name → addresses) and waits until it answers.
     static func start(_ records: [String: [String]], arguments: [String] = []) async throws -> Dnsmasq {
         guard access(executable, X_OK) == 0 else {
-            throw DNSTestSupport.SetupError(
+            throw SetupError(
                 "\(executable) not found: install Debian's dnsmasq-base (Tests/run.sh does)")
         }
         let directory = try makeDirectory()
@@ -60,7 +60,7 @@ final class Dnsmasq: Sendable {
             }
         }
         try? FileManager.default.removeItem(atPath: directory)
-        throw DNSTestSupport.SetupError("dnsmasq did not start; its log: \(lastLog)")
+        throw SetupError("dnsmasq did not start; its log: \(lastLog)")
     }
 
     /// Replaces the records and waits until dnsmasq answers `name` with the new set (or with
@@ -68,11 +68,11 @@ final class Dnsmasq: Sendable {
     func setRecords(_ records: [String: [String]], waitingFor name: String) async throws {
         try Self.writeHosts(records, to: hostsFile)
         guard kill(pid, SIGHUP) == 0 else {
-            throw DNSTestSupport.SetupError("cannot send SIGHUP to dnsmasq (pid \(pid))")
+            throw SetupError("cannot send SIGHUP to dnsmasq (pid \(pid))")
         }
         let resolver = try resolver(timeout: .milliseconds(300), attempts: 1)
         let expected = IPv4.sortedUnique((records[name] ?? []).compactMap { IPv4.parse($0) })
-        try await DNSTestSupport.within(.seconds(10), "dnsmasq to serve the new records of \(name)") {
+        try await within(.seconds(10), "dnsmasq to serve the new records of \(name)") {
             while true {
                 do {
                     if try await resolver.resolveIPv4(name) == expected { return }
@@ -105,11 +105,11 @@ final class Dnsmasq: Sendable {
     private func waitUntilAnswering() async throws {
         let resolver = try resolver(timeout: .milliseconds(200), attempts: 1)
         let pid = pid
-        try await DNSTestSupport.within(.seconds(10), "dnsmasq on \(server) to answer") {
+        try await within(.seconds(10), "dnsmasq on \(server) to answer") {
             while true {
                 var status: Int32 = 0
                 if waitpid(pid, &status, WNOHANG) == pid {
-                    throw DNSTestSupport.SetupError("dnsmasq exited at start (status \(status))")
+                    throw SetupError("dnsmasq exited at start (status \(status))")
                 }
                 if (try? await resolver.resolveIPv4(Self.readyName)) != nil { return }
                 try await Task.sleep(for: .milliseconds(20))
@@ -147,7 +147,7 @@ final class Dnsmasq: Sendable {
         try (lines.joined(separator: "\n") + "\n").write(toFile: temporary, atomically: false, encoding: .utf8)
         chmod(temporary, 0o644)
         guard rename(temporary, path) == 0 else {
-            throw DNSTestSupport.SetupError("cannot rename \(temporary): \(String(cString: strerror(errno)))")
+            throw SetupError("cannot rename \(temporary): \(String(cString: strerror(errno)))")
         }
     }
 

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import HeraldTestSupport
 import Logging
 import Testing
 
@@ -12,11 +13,6 @@ import Testing
 /// Helpers of the DNS tests, in one namespace so that they never clash with the helpers of
 /// the other tests in this target.
 enum DNSTestSupport {
-    struct SetupError: Error, CustomStringConvertible {
-        let description: String
-        init(_ description: String) { self.description = description }
-    }
-
     /// The distinct-address ensemble `Tests/run.sh` starts for the live refresh test
     /// (`127.0.1.1:P,127.0.1.2:P,127.0.1.3:P`, see `Deploy/zk-ensemble`, ZK_DISTINCT_IPS).
     static var distinctAddressEnsemble: [String] {
@@ -32,25 +28,6 @@ enum DNSTestSupport {
                 throw SetupError("\(key)=\(value) is not a list of distinct addresses with one shared client port")
             }
             return servers
-        }
-    }
-
-    /// Runs `body`, failing with `what` if it has not finished within `limit`. `body` must end
-    /// when cancelled (the group waits for it).
-    static func within<T: Sendable>(
-        _ limit: Duration, _ what: String, _ body: @escaping @Sendable () async throws -> T
-    ) async throws -> T {
-        try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: limit)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let value = first else {
-                throw SetupError("timed out after \(limit) waiting for \(what)")
-            }
-            return value
         }
     }
 
@@ -168,7 +145,7 @@ final class UDPSocket: @unchecked Sendable {
         guard fd >= 0, DNSTestSupport.bind(fd, port: 0) else {
             let reason = String(cString: strerror(errno))
             if fd >= 0 { Glibc.close(fd) }
-            throw DNSTestSupport.SetupError("cannot bind a UDP socket on 127.0.0.1: \(reason)")
+            throw SetupError("cannot bind a UDP socket on 127.0.0.1: \(reason)")
         }
         self.fd = fd
         var address = sockaddr_in()
