@@ -1,7 +1,7 @@
 /// The identity of a ZooKeeper session: enough to resume it from another handle.
 ///
 /// The password is a secret: it never appears in `description`.
-public struct SessionCredentials: Hashable, Sendable, CustomStringConvertible {
+public struct SessionCredentials: Hashable, Sendable, CustomStringConvertible, CustomReflectable {
     public var id: Int64
     public var password: [UInt8]
 
@@ -11,6 +11,9 @@ public struct SessionCredentials: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "session 0x\(String(UInt64(bitPattern: id), radix: 16))" }
+
+    /// `dump()` and debuggers see the id only.
+    public var customMirror: Mirror { Mirror(self, children: ["id": id, "password": "<redacted>"]) }
 }
 
 /// What the client knows about its live session.

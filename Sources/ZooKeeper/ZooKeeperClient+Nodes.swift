@@ -10,6 +10,7 @@ extension ZooKeeperClient {
     public func create(
         _ path: String, data: [UInt8] = [], mode: CreateMode = .persistent, acl: [ACL] = ACL.openUnsafe
     ) async throws -> (path: String, stat: Stat) {
+        try checkSize(data, "create", path)
         let vector = CACLVector(acl)
         return try await submit("create", path: path) { handle, context in
             withBytes(data) { bytes, count in
@@ -41,7 +42,8 @@ extension ZooKeeperClient {
     /// Replaces a node's data if its version matches (`anyVersion` skips the check).
     @discardableResult
     public func set(_ path: String, data: [UInt8], version: Int32 = anyVersion) async throws -> Stat {
-        try await submit("set", path: path) { handle, context in
+        try checkSize(data, "set", path)
+        return try await submit("set", path: path) { handle, context in
             withBytes(data) { bytes, count in
                 zoo_aset(handle, path, bytes, count, version, CCallbacks.stat, context)
             }
@@ -245,15 +247,36 @@ extension ZooKeeperClient {
             } decode: { _ in
                 buffers.operationResults
             }
-        } catch let error as ZooKeeperError where error.operation == "multi" {
+        } catch let error as ZooKeeperError
+            where error.operation == "multi" && ZooKeeperClient.stepCodes.contains(error.code)
+        {
+            // Only a step's own failure is a MultiError; a failure of the whole request (closing,
+            // connection loss, timeout, expiry…) is rethrown as it is. The code is checked before
+            // the buffers are read: during close the C client may still be writing them.
             let codes = buffers.codes
-            guard let index = codes.firstIndex(where: { $0 != nil && $0 != .runtimeInconsistency }),
-                error.code != .closing, error.code != .connectionLoss, error.code != .sessionExpired
-            else { throw error }
+            guard let index = codes.firstIndex(where: { $0 != nil && $0 != .runtimeInconsistency }) else {
+                throw error
+            }
             let operation = buffers.operations[index]
             throw MultiError(
                 failedIndex: index, codes: codes,
                 error: ZooKeeperError(codes[index]!, operation: "multi \(operation.name)", path: operation.path))
+        }
+    }
+}
+
+extension ZooKeeperClient {
+    /// Codes a single step of a multi fails with (as opposed to the whole request).
+    static let stepCodes: Set<ZooKeeperError.Code> = [
+        .noNode, .nodeExists, .badVersion, .notEmpty, .noChildrenForEphemerals, .invalidACL, .noAuth,
+        .ephemeralOnLocalSession,
+    ]
+
+    /// Refuses data over ZooKeeper's limit before sending: the server would drop the connection
+    /// and every request in flight would fail with connection loss.
+    func checkSize(_ data: [UInt8], _ operation: String, _ path: String) throws {
+        if data.count > maxNodeDataSize {
+            throw ZooKeeperError(.badArguments, operation: "\(operation) (\(data.count) bytes > 1 MiB)", path: path)
         }
     }
 }

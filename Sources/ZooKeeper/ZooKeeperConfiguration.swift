@@ -2,7 +2,7 @@
 public struct ZooKeeperConfiguration: Sendable, CustomStringConvertible {
     /// Digest credentials (`zoo_add_auth(zh, "digest", "user:secret")`). The secret never
     /// appears in `description`.
-    public struct DigestCredentials: Hashable, Sendable, CustomStringConvertible {
+    public struct DigestCredentials: Hashable, Sendable, CustomStringConvertible, CustomReflectable {
         public var user: String
         public var secret: String
 
@@ -12,6 +12,9 @@ public struct ZooKeeperConfiguration: Sendable, CustomStringConvertible {
         }
 
         public var description: String { "\(user):<redacted>" }
+
+        /// `dump()` and debuggers see the user only.
+        public var customMirror: Mirror { Mirror(self, children: ["user": user, "secret": "<redacted>"]) }
     }
 
     /// `host:port[,host:port…]`, as the C client takes it (no chroot suffix).
@@ -21,7 +24,9 @@ public struct ZooKeeperConfiguration: Sendable, CustomStringConvertible {
     /// How long `connect` waits for the first connection; nil means one session timeout.
     public var connectTimeout: Duration?
     public var credentials: DigestCredentials?
-    /// Accept read-only connections to servers that have lost their quorum.
+    /// Accept read-only connections to servers that have lost their quorum. Off by default, and
+    /// best left off: when the 3.8 C client later finds a read-write server it completes pending
+    /// requests as if they had succeeded, without a reply.
     public var allowReadOnly: Bool
     /// Resume this session instead of starting a new one.
     public var resume: SessionCredentials?

@@ -91,5 +91,11 @@ struct CodecTests {
         #expect(!"\(credentials)".contains("hunter2"))
         let session = SessionCredentials(id: 0x1234, password: Array("secretpassword16".utf8))
         #expect("\(session)" == "session 0x1234")
+        var dumped = ""
+        dump(credentials, to: &dumped)
+        dump(session, to: &dumped)
+        #expect(!dumped.contains("hunter2"))
+        #expect(!dumped.contains("secretpassword16"))
+        #expect(!dumped.contains("115, 101, 99"))  // the password's bytes
     }
 }

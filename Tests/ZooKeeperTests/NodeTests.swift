@@ -55,6 +55,12 @@ struct NodeTests {
 
             try await zk.set("\(base)/binary", data: [])
             #expect(try await zk.get("\(base)/binary").data.isEmpty)
+
+            // Over the limit is refused before sending (the server would drop the connection).
+            let tooLarge = [UInt8](repeating: 1, count: maxNodeDataSize + 1)
+            await expectZooKeeperError(.badArguments) { try await zk.set("\(base)/binary", data: tooLarge) }
+            await expectZooKeeperError(.badArguments) { try await zk.create("\(base)/big", data: tooLarge) }
+            #expect(zk.state == .connected)
         }
     }
 
@@ -153,6 +159,19 @@ struct NodeTests {
             #expect(results[3] == .delete)
             #expect(try await zk.get("\(base)/seq_0000000001").data == [7])
             #expect(try await zk.exists("\(base)/existing") == nil)
+        }
+    }
+
+    @Test("a multi that fails as a whole is a ZooKeeperError, not a step's MultiError")
+    func multiWholeFailure() async throws {
+        let zk = try await ZooKeeperClient.connect(
+            ZooKeeperConfiguration(servers: try TestEnsemble.servers), logger: testLogger)
+        await zk.close()
+        do {
+            _ = try await zk.multi([.check(path: "/", version: anyVersion), .delete(path: "/x", version: 0)])
+            Issue.record("a multi on a closed client must fail")
+        } catch let error as ZooKeeperError {
+            #expect(error.code == .closing)
         }
     }
 }

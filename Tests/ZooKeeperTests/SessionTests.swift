@@ -43,6 +43,9 @@ struct SessionTests {
 
                 let event = try await nextEvent(events, within: .seconds(20), "expired") { $0.isTerminal }
                 #expect(event == .expired)
+                // A subscriber that comes after the fact is told too.
+                let late = try await nextEvent(victim.sessionEvents(), within: .seconds(5), "expired, replayed")
+                #expect(late == .expired)
                 #expect(victim.state == .expired)
                 await expectZooKeeperError(.sessionExpired) { try await victim.get(node) }
                 await expectZooKeeperError(.sessionExpired) { try await pendingWatch.event() }

@@ -60,16 +60,17 @@ enum CVectors {
     }
 }
 
-/// An ACL list laid out for C, alive as long as this object; the C client copies (serialises)
-/// it when the request is queued.
+/// An ACL list laid out for C, alive as long as this object. `pointer` stays valid for the
+/// object's lifetime (a `multi` create op keeps it until `zoo_amulti` serialises the request).
 final class CACLVector {
-    private var entries: UnsafeMutablePointer<CZooKeeper.ACL>
+    private let entries: UnsafeMutablePointer<CZooKeeper.ACL>
     private var strings: [UnsafeMutablePointer<CChar>] = []
-    private(set) var vector: ACL_vector
+    let pointer: UnsafeMutablePointer<ACL_vector>
 
     init(_ acls: [ACL]) {
         entries = .allocate(capacity: max(acls.count, 1))
-        vector = ACL_vector(count: Int32(acls.count), data: entries)
+        pointer = .allocate(capacity: 1)
+        pointer.initialize(to: ACL_vector(count: Int32(acls.count), data: entries))
         for (index, acl) in acls.enumerated() {
             let scheme = strdup(acl.scheme)!
             let id = strdup(acl.id)!
@@ -84,9 +85,10 @@ final class CACLVector {
     deinit {
         for string in strings { free(string) }
         entries.deallocate()
+        pointer.deallocate()
     }
 
     func withPointer<R>(_ body: (UnsafePointer<ACL_vector>) -> R) -> R {
-        withUnsafePointer(to: &vector) { body($0) }
+        body(pointer)
     }
 }

@@ -41,6 +41,19 @@ final class CallbackRegistry: Sendable {
         }
     }
 
+    /// A token for an entry published later with `set` (so that an owner can know its own token
+    /// before anything can call back with it).
+    func reserve() -> UInt {
+        table.withLockedValue { table in
+            defer { table.next += 1 }
+            return table.next
+        }
+    }
+
+    func set(_ token: UInt, _ entry: Entry) {
+        table.withLockedValue { $0.entries[token] = entry }
+    }
+
     /// Removes and returns an entry (the caller now owns it).
     func take(_ token: UInt) -> Entry? {
         table.withLockedValue { $0.entries.removeValue(forKey: token) }

@@ -6,13 +6,15 @@ import NIOConcurrencyHelpers
 /// The handle, its session state and its subscribers; shared by the public client and the C
 /// session watcher (through the registry, by token).
 ///
-/// Two locks, never nested: `handle` guards the `zhandle_t*` against `close()` while a request
-/// is being queued (the C calls made under it never block and never call back), and `state`
-/// guards what the session watcher updates on the completion thread.
+/// Two locks: `handle` guards the `zhandle_t*` against `close()` while a request is being queued
+/// (the C calls made under it never block and never call back), and `state` guards what the
+/// session watcher updates on the completion thread. `state` may be taken while `handle` is held
+/// (a multi retains its buffers), never the other way round.
 final class SessionCore: Sendable {
     let logger: Logger
     let requestedTimeout: Duration
-    private(set) nonisolated(unsafe) var token: UInt = 0
+    /// The session watcher's registry token, which also marks this client's requests and watches.
+    let token: UInt = CallbackRegistry.shared.reserve()
 
     private struct HandleBox: @unchecked Sendable {
         // The pointer is only dereferenced by the C client; Swift passes it on.
@@ -37,9 +39,9 @@ final class SessionCore: Sendable {
         self.requestedTimeout = requestedTimeout
     }
 
-    /// Registers the session watcher's token; called once, before the handle exists.
+    /// Publishes the session watcher under `token`; called once, before the handle exists.
     func register() -> UInt {
-        token = CallbackRegistry.shared.add(.session(self))
+        CallbackRegistry.shared.set(token, .session(self))
         return token
     }
 
@@ -130,6 +132,12 @@ final class SessionCore: Sendable {
             continuation.finish()
             return (stream, {})
         }
+        // A terminal state reached before this subscription would otherwise never be told.
+        switch sessionState {
+        case .expired: continuation.yield(.expired)
+        case .authFailed: continuation.yield(.authFailed)
+        default: break
+        }
         // Weak: the continuation (and so this closure) is stored in `state`.
         continuation.onTermination = { [weak self] _ in self?.unsubscribe(id) }
         return (stream, { [weak self] in self?.unsubscribe(id)?.finish() })
@@ -199,7 +207,7 @@ final class SessionCore: Sendable {
 
     func close() async {
         if let box = beginClose() { finishClose(box) }
-        try? await closed.value()
+        _ = await closed.result()
     }
 
     /// For a client dropped without `close()`: the same, without waiting.
