@@ -129,6 +129,11 @@ extension ZooKeeperClient {
                 created.append(prefix)
             } catch let error as ZooKeeperError where error.code == .nodeExists {
                 continue
+            } catch let error as ZooKeeperError where error.code == .noAuth {
+                // The server checks the parent's CREATE right before existence: an existing node
+                // under a parent this session may not write to is still fine.
+                if try await exists(prefix) != nil { continue }
+                throw error
             }
         }
         return created

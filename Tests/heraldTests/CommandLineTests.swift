@@ -103,4 +103,33 @@ struct CommandLineTests {
         let missing = try await run("render", "--config", path, "--role", "follower")
         #expect(missing.status == 2)
     }
+
+    @Test("herald bootstrap creates and secures the chroot, reports a differing ACL, and fails clearly offline")
+    func bootstrap() async throws {
+        let servers = try TestEnsemble.servers
+        let chroot = "herald-cli-\(UUID().uuidString.prefix(8).lowercased())/mesos"
+        let secured = try configFile(
+            "mesos_zk_hosts: \(servers)\nmesos_zk_chroot: \(chroot)\nherald_zk_user: herald\nherald_zk_secret: s3cret\n"
+        )
+        let open = try configFile("mesos_zk_hosts: \(servers)\nmesos_zk_chroot: \(chroot)\n")
+        defer {
+            try? FileManager.default.removeItem(atPath: secured)
+            try? FileManager.default.removeItem(atPath: open)
+        }
+        let first = try await run("bootstrap", "--config", secured)
+        #expect(first.status == 0, "\(first.output)")
+        #expect(first.output.contains("created /\(chroot)\n"))
+        #expect(!first.output.contains("s3cret"))
+        let again = try await run("bootstrap", "--config", secured)
+        #expect(again.status == 0)
+        #expect(again.output.contains("exists  /\(chroot)\n"))
+        // Without credentials Herald wants a world-open chroot: it reports, and changes nothing.
+        let differs = try await run("bootstrap", "--config", open)
+        #expect(differs.status == 1, "\(differs.output)")
+        #expect(differs.output.contains("DIFFERS"))
+        let offline = try await run(
+            "bootstrap", "--config", open, "--set", "mesos_zk_hosts=127.0.0.1:1", "--timeout", "1")
+        #expect(offline.status == 3)
+        #expect(offline.output.hasPrefix("bootstrap /\(chroot): ZooKeeper connect to 127.0.0.1:1"))
+    }
 }
