@@ -13,16 +13,15 @@ public enum ConfigurationLoader {
     ) throws(ConfigurationErrors) -> HeraldConfiguration {
         var configuration = HeraldConfiguration()
         var errors: [ConfigurationError] = []
-        var seen: Set<String> = []
 
         if let file {
-            loadFile(file, into: &configuration, seen: &seen, errors: &errors)
+            loadFile(file, into: &configuration, errors: &errors)
         }
         let prefix = "HERALD_"
         for (name, value) in environment.sorted(by: { $0.key < $1.key }) where name.hasPrefix(prefix) {
             let key = String(name.dropFirst(prefix.count)).lowercased()
             guard ConfigurationKey.byName[key] != nil else { continue }
-            apply(key, .text(value), source: name, into: &configuration, seen: &seen, errors: &errors)
+            apply(key, .text(value), source: name, into: &configuration, errors: &errors)
         }
         for override in overrides {
             guard let equals = override.firstIndex(of: "=") else {
@@ -40,7 +39,7 @@ public enum ConfigurationLoader {
                     ))
                 continue
             }
-            apply(key, .text(value), source: "--set", into: &configuration, seen: &seen, errors: &errors)
+            apply(key, .text(value), source: "--set", into: &configuration, errors: &errors)
         }
         errors += crossChecks(configuration)
         guard errors.isEmpty else { throw ConfigurationErrors(errors: errors) }
@@ -48,7 +47,7 @@ public enum ConfigurationLoader {
     }
 
     private static func loadFile(
-        _ file: String, into configuration: inout HeraldConfiguration, seen: inout Set<String>,
+        _ file: String, into configuration: inout HeraldConfiguration,
         errors: inout [ConfigurationError]
     ) {
         let text: String
@@ -75,13 +74,13 @@ public enum ConfigurationLoader {
         for (keyNode, value) in mapping {
             let key = keyNode.scalar?.string ?? "\(keyNode)"
             let source = keyNode.mark.map { "\(file):\($0.line)" } ?? file
-            apply(key, .node(value), source: source, into: &configuration, seen: &seen, errors: &errors)
+            apply(key, .node(value), source: source, into: &configuration, errors: &errors)
         }
     }
 
     private static func apply(
         _ key: String, _ value: RawValue, source: String, into configuration: inout HeraldConfiguration,
-        seen: inout Set<String>, errors: inout [ConfigurationError]
+        errors: inout [ConfigurationError]
     ) {
         guard let definition = ConfigurationKey.byName[key] else {
             let suggestion = Suggestion.closest(to: key, in: ConfigurationKey.all.map(\.name))
@@ -91,7 +90,6 @@ public enum ConfigurationLoader {
         }
         do {
             try definition.apply(&configuration, value)
-            seen.insert(key)
         } catch {
             var message = error.message
             if definition.secret {
