@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "ZooKeeper", targets: ["ZooKeeper"]),
         .library(name: "MesosLayout", targets: ["MesosLayout"]),
         .library(name: "HeraldConfig", targets: ["HeraldConfig"]),
+        .library(name: "Election", targets: ["Election"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -56,6 +57,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Election",
+            dependencies: ["MesosLayout", "ZooKeeper"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -110,6 +116,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ElectionTests",
+            dependencies: ["Election"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
