@@ -46,13 +46,20 @@ public enum SessionEvent: Hashable, Sendable {
     /// `close()` was called.
     case closed
 
-    /// Whether the handle can never serve again.
-    public var isTerminal: Bool {
+    /// The session state this event leaves the client in.
+    public var state: SessionState {
         switch self {
-        case .expired, .authFailed, .closed: return true
-        default: return false
+        case .connected: return .connected
+        case .readOnly: return .readOnly
+        case .connecting: return .connecting
+        case .expired: return .expired
+        case .authFailed: return .authFailed
+        case .closed: return .closed
         }
     }
+
+    /// Whether the handle can never serve again.
+    public var isTerminal: Bool { state.isTerminal }
 }
 
 /// The current state of a client's session.

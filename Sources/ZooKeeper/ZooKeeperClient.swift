@@ -19,7 +19,7 @@ public final class ZooKeeperClient: Sendable {
     /// Throws if the C client refuses the server list.
     public init(configuration: ZooKeeperConfiguration, logger: Logger) throws {
         self.configuration = configuration
-        self.core = SessionCore(logger: logger, requestedTimeout: configuration.sessionTimeout)
+        self.core = SessionCore(logger: logger)
         let token = core.register()
         LogBridge.applyCurrentLevel()
         var clientID = clientid_t()
@@ -84,7 +84,7 @@ public final class ZooKeeperClient: Sendable {
     /// Waits until the session is connected (or read-only, when allowed).
     public func waitUntilConnected(timeout: Duration) async throws {
         let allowReadOnly = configuration.allowReadOnly
-        func settled(_ state: SessionState) throws -> Bool {
+        @Sendable func settled(_ state: SessionState) throws -> Bool {
             switch state {
             case .connected: return true
             case .readOnly: return allowReadOnly
@@ -100,16 +100,7 @@ public final class ZooKeeperClient: Sendable {
         let servers = configuration.servers
         try await withThrowingTaskGroup(of: Bool.self) { group in
             group.addTask {
-                for await event in events {
-                    switch event {
-                    case .connected: return true
-                    case .readOnly: if allowReadOnly { return true }
-                    case .connecting: continue
-                    case .expired: throw ZooKeeperError(.sessionExpired, operation: "connect")
-                    case .authFailed: throw ZooKeeperError(.authFailed, operation: "connect")
-                    case .closed: throw ZooKeeperError(.closing, operation: "connect")
-                    }
-                }
+                for await event in events where try settled(event.state) { return true }
                 return false
             }
             group.addTask {

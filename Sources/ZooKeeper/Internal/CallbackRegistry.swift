@@ -81,7 +81,6 @@ final class CallbackRegistry: Sendable {
         }
     }
 
-    var count: Int { table.withLockedValue { $0.entries.count } }
 }
 
 /// A C reply, copied out of the C client's buffers before the callback returns.

@@ -12,7 +12,6 @@ import NIOConcurrencyHelpers
 /// (a multi retains its buffers), never the other way round.
 final class SessionCore: Sendable {
     let logger: Logger
-    let requestedTimeout: Duration
     /// The session watcher's registry token, which also marks this client's requests and watches.
     let token: UInt = CallbackRegistry.shared.reserve()
 
@@ -34,9 +33,8 @@ final class SessionCore: Sendable {
     private let state = NIOLockedValueBox(State())
     private let closed = Promise<Void>()
 
-    init(logger: Logger, requestedTimeout: Duration) {
+    init(logger: Logger) {
         self.logger = logger
-        self.requestedTimeout = requestedTimeout
     }
 
     /// Publishes the session watcher under `token`; called once, before the handle exists.
@@ -74,7 +72,7 @@ final class SessionCore: Sendable {
         }
         let (event, subscribers): (SessionEvent?, [AsyncStream<SessionEvent>.Continuation]) =
             state.withLockedValue { state in
-                guard state.session != .closed, !state.session.isTerminal else { return (nil, []) }
+                guard !state.session.isTerminal else { return (nil, []) }
                 let previous = state.session
                 state.session = newState
                 if let info { state.info = info }
