@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "MesosLayout", targets: ["MesosLayout"]),
         .library(name: "HeraldConfig", targets: ["HeraldConfig"]),
         .library(name: "Election", targets: ["Election"]),
+        .library(name: "Discovery", targets: ["Discovery"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -61,7 +62,24 @@ let package = Package(
         ),
         .target(
             name: "Election",
-            dependencies: ["MesosLayout", "ZooKeeper"],
+            dependencies: [
+                "MesosLayout",
+                "ZooKeeper",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Discovery",
+            dependencies: [
+                "Election",
+                "MesosLayout",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -70,6 +88,8 @@ let package = Package(
                 "ZooKeeper",
                 "MesosLayout",
                 "HeraldConfig",
+                "Election",
+                "Discovery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -120,7 +140,21 @@ let package = Package(
         ),
         .testTarget(
             name: "ElectionTests",
-            dependencies: ["Election"],
+            dependencies: [
+                "Election", "MesosLayout", "ZooKeeper", "HeraldTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DiscoveryTests",
+            dependencies: [
+                "Discovery", "Election", "MesosLayout", "HeraldTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
