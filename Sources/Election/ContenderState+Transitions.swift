@@ -136,6 +136,8 @@ extension ContenderState {
         default:
             return []
         }
+        // A listing older than the own node's create cannot show it: wait for a newer one.
+        guard view.pzxid >= own.czxid else { return [] }
         guard own.session == id, let mine = view.member(named: own.name), mine.ephemeralOwner == id else {
             // The node is gone (or is not this session's): contend again with a new one.
             phase = .joining
@@ -153,12 +155,14 @@ extension ContenderState {
         return [.demoted(lowest ? .noQuorum : .notLowest)]
     }
 
-    /// Delete the own node first, then report: the successor wakes a round trip later.
+    /// Stop leading at once (listeners hear `demoted` before the node goes), then delete the own
+    /// node: the successor wakes a round trip later, and two leaders never overlap. The caller of
+    /// `abdicate` is answered once the delete is done.
     private mutating func abdicate() -> [Action] {
         let previous = phase
         phase = .idle
         switch previous {
-        case .leader(let own, _): return [.delete(own.name), .demoted(.abdicated)]
+        case .leader(let own, _): return [.demoted(.abdicated), .delete(own.name)]
         case .candidate(let own), .suspended(let own): return [.delete(own.name)]
         default: return []
         }

@@ -19,9 +19,14 @@ public struct GroupSnapshot: Hashable, Sendable {
 
     /// Members sorted by sequence.
     public let members: [Member]
+    /// The base path's pzxid when it was listed: the zxid of the last child created or deleted
+    /// before the listing. A view listed before the own node was created (pzxid below its czxid)
+    /// says nothing about that node. `Int64.max` when unknown.
+    public let pzxid: Int64
 
-    public init(members: [Member]) {
+    public init(members: [Member], pzxid: Int64 = .max) {
         self.members = members.sorted { $0.sequence < $1.sequence }
+        self.pzxid = pzxid
     }
 
     public var valid: [Member] { members.filter(\.isValid) }

@@ -165,13 +165,13 @@ struct ContenderStateTests {
         #expect(!state.isLeader)
     }
 
-    @Test("abdication deletes the own node first, then reports", arguments: Start.allCases)
+    @Test("abdication stops leading at once, then deletes the own node", arguments: Start.allCases)
     func abdication(start: Start) {
         var state = start.make()
         let actions = state.handle(.abdicate)
         #expect(state.phase == .idle)
         switch start {
-        case .leader: #expect(actions == [.delete(Self.own.name), .demoted(.abdicated)])
+        case .leader: #expect(actions == [.demoted(.abdicated), .delete(Self.own.name)])
         case .candidate, .suspended: #expect(actions == [.delete(Self.own.name)])
         default: #expect(actions.isEmpty)
         }

@@ -1,0 +1,29 @@
+/// Identifies one contender of an `ElectionGroup`.
+public struct ContenderID: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public let value: Int
+
+    public init(_ value: Int) { self.value = value }
+
+    public var description: String { "contender \(value)" }
+
+    public static func < (lhs: ContenderID, rhs: ContenderID) -> Bool { lhs.value < rhs.value }
+}
+
+/// What listeners of an `ElectionGroup` are told, in order.
+///
+/// Within one change, a contender's `demoted` comes before the view and leader events, and
+/// `elected` after them: a listener never sees two of its process' contenders leading at once.
+public enum ElectionEvent: Hashable, Sendable {
+    /// The published view changed (any field).
+    case viewChanged(ElectionView)
+    /// The announced leader changed (a different node, or none).
+    case leaderChanged(from: Candidate?, to: Candidate?)
+    /// A read found fewer valid candidates than required.
+    case quorumLost(present: Int, required: Int)
+    /// A read found enough valid candidates again.
+    case quorumRegained(present: Int, required: Int)
+    /// A contender leads, with the fencing epoch of its node.
+    case elected(ContenderID, node: String, epoch: Int64)
+    /// A contender stopped leading.
+    case demoted(ContenderID, reason: ContenderState.Reason)
+}

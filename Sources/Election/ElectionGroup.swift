@@ -1,0 +1,195 @@
+public import Logging
+public import MesosLayout
+import NIOConcurrencyHelpers
+public import ZooKeeper
+
+/// The election of one process: one ZooKeeper session, one children watch on the base path,
+/// the observer's view, and any number of contenders, each with at most one candidate node.
+///
+/// `run()` drives it until cancelled; everything else may be called from any task. All
+/// decisions are made by two value types (`ObserverState`, `ContenderState`) on one loop that
+/// consumes session events, reads and request results in order; ZooKeeper requests run as
+/// child tasks of `run()` and report back to the loop. Listeners get `ElectionEvent`s through
+/// `events()`, each on its own unbounded stream, so a slow listener never stalls the loop.
+///
+/// Sessions: a lost connection demotes every leader at once and starts a local timer of one
+/// negotiated session timeout; reconnecting in time resumes (after a fresh read), the timer
+/// firing or the server reporting expiry ends the session: it is closed and a new one opened,
+/// with new candidate nodes. An own node left by an older session (same MasterInfo id, another
+/// owner) is deleted on sight.
+public final class ElectionGroup: Sendable {
+    public struct Configuration: Sendable {
+        /// Servers, session timeout, digest credentials (resume and read-only are not used).
+        public var zooKeeper: ZooKeeperConfiguration
+        /// The Mesos base path, e.g. `/mesos`.
+        public var basePath: String
+        /// `required` of DESIGN.md.
+        public var required: Int
+        /// The ACL of candidate nodes (and of the base path when a contender has to create it).
+        public var nodeACL: [ACL]
+        /// First delay before opening a new session or retrying a failed create; doubles up to
+        /// `maximumRetryDelay`.
+        public var retryDelay: Duration
+        public var maximumRetryDelay: Duration
+
+        public init(
+            zooKeeper: ZooKeeperConfiguration, basePath: String, required: Int, nodeACL: [ACL]? = nil,
+            retryDelay: Duration = .milliseconds(100), maximumRetryDelay: Duration = .seconds(5)
+        ) {
+            self.zooKeeper = zooKeeper
+            self.basePath = basePath
+            self.required = max(required, 1)
+            self.nodeACL = nodeACL ?? Self.nodeACL(authenticated: zooKeeper.credentials != nil)
+            self.retryDelay = retryDelay
+            self.maximumRetryDelay = maximumRetryDelay
+        }
+
+        /// Mesos' ACL for its nodes: world-open, or world:read plus creator-all with credentials.
+        public static func nodeACL(authenticated: Bool) -> [ACL] {
+            authenticated ? [.world(.read), .auth(.all)] : ACL.openUnsafe
+        }
+    }
+
+    /// Counters for benchmarks and status: every request the group sent, every watch event.
+    public struct Statistics: Hashable, Sendable {
+        public var requests = 0
+        public var watchEvents = 0
+        public var reads = 0
+        public var sessions = 0
+    }
+
+    struct Shared {
+        var view: ElectionView
+        var leaders: [ContenderID: Int64] = [:]
+        var ownNodes: [ContenderID: String] = [:]
+        var session: SessionInfo?
+        var listeners: [Int: AsyncStream<ElectionEvent>.Continuation] = [:]
+        var nextListener = 0
+        var nextContender = 0
+        var statistics = Statistics()
+        var started = false
+    }
+
+    public let configuration: Configuration
+    let logger: Logger
+    let shared: NIOLockedValueBox<Shared>
+    let inputs: AsyncStream<DriverInput>
+    let post: AsyncStream<DriverInput>.Continuation
+
+    public init(configuration: Configuration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        shared = NIOLockedValueBox(
+            Shared(
+                view: .initial(required: configuration.required, sessionTimeout: configuration.zooKeeper.sessionTimeout)
+            ))
+        (inputs, post) = AsyncStream.makeStream()
+    }
+
+    deinit {
+        post.finish()
+        for listener in shared.withLockedValue({ $0.listeners.values }) { listener.finish() }
+    }
+
+    /// The view as last published.
+    public var view: ElectionView { shared.withLockedValue { $0.view } }
+
+    /// The current session (id, server, negotiated timeout), nil while none is connected yet.
+    public var session: SessionInfo? { shared.withLockedValue { $0.session } }
+
+    public var statistics: Statistics { shared.withLockedValue { $0.statistics } }
+
+    /// The epoch of `contender` while it leads, else nil.
+    public func leaderEpoch(_ contender: ContenderID) -> Int64? { shared.withLockedValue { $0.leaders[contender] } }
+
+    /// The name of `contender`'s candidate node while it holds one.
+    public func ownNode(_ contender: ContenderID) -> String? { shared.withLockedValue { $0.ownNodes[contender] } }
+
+    /// Every event from now on, in order, until the group's `run()` ends.
+    public func events() -> AsyncStream<ElectionEvent> {
+        let (stream, continuation) = AsyncStream<ElectionEvent>.makeStream()
+        let key = shared.withLockedValue { state in
+            state.nextListener += 1
+            state.listeners[state.nextListener] = continuation
+            return state.nextListener
+        }
+        continuation.onTermination = { [weak self] _ in
+            _ = self?.shared.withLockedValue { $0.listeners.removeValue(forKey: key) }
+        }
+        return stream
+    }
+
+    /// Starts contending with `info` as the candidate node's data (its `id` marks the node as
+    /// this contender's). Returns at once; watch `events()` for the outcome.
+    public func contend(_ info: MasterInfo) -> ContenderID {
+        let id = shared.withLockedValue { state in
+            state.nextContender += 1
+            return ContenderID(state.nextContender)
+        }
+        post.yield(.contend(id, info))
+        return id
+    }
+
+    /// Stops contending: a leader is demoted at once, then the own node is deleted. Returns once
+    /// the node is gone (or its session is, which removes it too). Without a running loop it
+    /// returns at once.
+    public func abdicate(_ contender: ContenderID) async {
+        await withCheckedContinuation { continuation in
+            if case .terminated = post.yield(.abdicate(contender, continuation)) {
+                continuation.resume()
+            }
+        }
+    }
+
+    /// Runs the election until the calling task is cancelled, then closes the session (which
+    /// removes every candidate node of this process). Call once.
+    public func run() async {
+        let alreadyStarted = shared.withLockedValue { state in
+            defer { state.started = true }
+            return state.started
+        }
+        precondition(!alreadyStarted, "ElectionGroup.run() called twice")
+        var driver = ElectionDriver(configuration: configuration, logger: logger)
+        await withDiscardingTaskGroup { group in
+            func perform(_ effects: [Effect]) {
+                for effect in effects {
+                    group.addTask { [post, shared] in
+                        await effect.perform(post: post) { update in shared.withLockedValue { update(&$0.statistics) } }
+                    }
+                }
+            }
+            perform(driver.start())
+            publish(&driver)
+            for await input in inputs {
+                perform(driver.handle(input))
+                publish(&driver)
+            }
+            let clients = driver.shutdown()
+            publish(&driver)
+            group.cancelAll()
+            for client in clients { await client.close() }
+        }
+        let listeners = shared.withLockedValue { state in
+            defer { state.listeners = [:] }
+            return Array(state.listeners.values)
+        }
+        for listener in listeners { listener.finish() }
+    }
+
+    /// Hands the driver's new events and state to listeners and readers.
+    private func publish(_ driver: inout ElectionDriver) {
+        let events = driver.takeEvents()
+        let listeners = shared.withLockedValue { state in
+            state.view = driver.observer.view
+            state.leaders = driver.leaders
+            state.ownNodes = driver.ownNodes
+            state.session = driver.sessionInfo
+            state.statistics.sessions = driver.generation
+            return Array(state.listeners.values)
+        }
+        guard !events.isEmpty else { return }
+        for listener in listeners {
+            for event in events { listener.yield(event) }
+        }
+    }
+}

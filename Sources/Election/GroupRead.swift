@@ -1,0 +1,80 @@
+public import MesosLayout
+public import ZooKeeper
+
+/// One read of the base path, interpreted: who is a valid candidate, what is skipped and why,
+/// what would break real Mesos. Pure: the reader fills it with what ZooKeeper returned.
+public struct GroupRead: Hashable, Sendable {
+    /// What a plain `get` of one numbered child returned.
+    public struct Entry: Hashable, Sendable {
+        public var data: [UInt8]
+        public var stat: Stat
+
+        public init(data: [UInt8], stat: Stat) {
+            self.data = data
+            self.stat = stat
+        }
+    }
+
+    public let basePath: String
+    /// The children as listed.
+    public let children: [String]
+    /// Valid `json.info_` candidates, by sequence.
+    public let candidates: [Candidate]
+    /// Numbered children skipped for the decision, by sequence.
+    public let invalid: [InvalidMember]
+    /// Children that would break real Mesos masters and agents.
+    public let hazards: [MesosHazard]
+    /// Every numbered child that was read (vanished ones are absent), for the contenders.
+    public let snapshot: GroupSnapshot
+    /// Each read member's MasterInfo id, by child name, to find a contender's own node.
+    public let ids: [String: String]
+
+    /// Interprets `children` with `entries`, the gets of the numbered children (a child listed
+    /// but absent from `entries` vanished before it could be read: "no leader yet", not an error).
+    /// `pzxid` is the base path's, from the listing (see `GroupSnapshot.pzxid`).
+    public init(basePath: String, children: [String], pzxid: Int64 = .max, entries: [String: Entry]) {
+        self.basePath = basePath
+        self.children = children
+        let view = GroupView(children: children)
+        var candidates: [Candidate] = []
+        var invalid: [InvalidMember] = []
+        var members: [GroupSnapshot.Member] = []
+        var ids: [String: String] = [:]
+        for member in view.members {
+            guard let entry = entries[member.name] else { continue }
+            var valid = false
+            if member.isJSONCandidate {
+                do {
+                    let info = try MasterInfo.decode(entry.data)
+                    candidates.append(
+                        Candidate(
+                            node: member.name, path: Self.join(basePath, member.name), sequence: member.sequence,
+                            epoch: entry.stat.czxid, ephemeralOwner: entry.stat.ephemeralOwner, info: info))
+                    ids[member.name] = info.id
+                    valid = true
+                } catch {
+                    invalid.append(InvalidMember(node: member.name, reason: error.description))
+                }
+            } else {
+                let label = member.label.map { "label \"\($0)\"" } ?? "a bare sequence number"
+                invalid.append(
+                    InvalidMember(node: member.name, reason: "\(label), not a json.info_ candidate"))
+            }
+            members.append(
+                GroupSnapshot.Member(
+                    name: member.name, sequence: member.sequence, ephemeralOwner: entry.stat.ephemeralOwner,
+                    czxid: entry.stat.czxid, isValid: valid))
+        }
+        self.candidates = candidates
+        self.invalid = invalid
+        self.snapshot = GroupSnapshot(members: members, pzxid: pzxid)
+        self.ids = ids
+        let lowestData = view.mesosLowestChild.flatMap { entries[$0]?.data }
+        self.hazards = view.hazards(lowestData: lowestData)
+    }
+
+    /// `base/child`, for a base of `/` too.
+    static func join(_ base: String, _ child: String) -> String {
+        base.hasSuffix("/") ? base + child : base + "/" + child
+    }
+}

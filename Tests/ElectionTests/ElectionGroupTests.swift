@@ -1,0 +1,170 @@
+import Election
+import Foundation
+import HeraldTestSupport
+import MesosLayout
+import Testing
+import ZooKeeper
+
+@Suite("Election on a real 3-server ensemble", .timeLimit(.minutes(3)))
+struct ElectionGroupTests {
+    @Test("3 contenders and 2 observers agree on one leader and its epoch; abdication moves it to a higher epoch")
+    func agreementAndAbdication() async throws {
+        let base = try await ElectionHarness.freshBase()
+        let contenders = try (0..<3).map { _ in try ElectionHarness.group(base: base, required: 2) }
+        let observers = try (0..<2).map { _ in try ElectionHarness.group(base: base, required: 2) }
+        let everyone = contenders + observers
+        try await ElectionHarness.running(everyone) {
+            let ids = contenders.enumerated().map { $0.element.contend(ElectionHarness.info($0.offset)) }
+            let first = try await ElectionHarness.agreedLeader(everyone, "the first leader") { _ in true }
+            let leaders = zip(contenders, ids).filter { $0.0.leaderEpoch($0.1) != nil }
+            try #require(leaders.count == 1, "exactly one contender leads")
+            let (leaderGroup, leaderID) = leaders[0]
+            #expect(leaderGroup.leaderEpoch(leaderID) == first.epoch)
+            #expect(leaderGroup.ownNode(leaderID) == first.node)
+            #expect(first.ephemeralOwner == leaderGroup.session?.id)
+            // Every candidate is seen by everyone, by sequence.
+            let all = try await ElectionHarness.view(of: observers[0], "three candidates") { $0.present == 3 }
+            #expect(all.candidates.map(\.sequence) == all.candidates.map(\.sequence).sorted())
+            #expect(all.candidates.first?.node == first.node)
+
+            await leaderGroup.abdicate(leaderID)
+            #expect(leaderGroup.ownNode(leaderID) == nil, "the node is gone when abdicate returns")
+            let others = everyone.filter { $0 !== leaderGroup }
+            let second = try await ElectionHarness.agreedLeader(others, "the next leader") { $0.epoch > first.epoch }
+            #expect(second.node == all.candidates[1].node, "the next lowest candidate leads")
+            let newLeaders = zip(contenders, ids).filter { $0.0.leaderEpoch($0.1) != nil }
+            #expect(newLeaders.count == 1)
+            #expect(newLeaders.first?.0.leaderEpoch(newLeaders.first!.1) == second.epoch)
+        }
+    }
+
+    @Test("required = 2 with one candidate is no_quorum; a second candidate gets one elected")
+    func quorum() async throws {
+        let base = try await ElectionHarness.freshBase()
+        let first = try ElectionHarness.group(base: base, required: 2)
+        let second = try ElectionHarness.group(base: base, required: 2)
+        let observer = try ElectionHarness.group(base: base, required: 2)
+        let log = EventLog()
+        let recorders = [first, second, observer].enumerated().map { log.record($0.element, as: $0.offset) }
+        defer { recorders.forEach { $0.cancel() } }
+        try await ElectionHarness.running([first, second, observer]) {
+            let firstID = first.contend(ElectionHarness.info(1))
+            for group in [first, observer] {
+                let view = try await ElectionHarness.view(of: group, "no_quorum with one candidate") {
+                    $0.state == .noQuorum && $0.present == 1
+                }
+                #expect(view.leader == nil)
+                #expect(view.required == 2)
+            }
+            #expect(first.leaderEpoch(firstID) == nil, "no leader without a quorum")
+            #expect(log.elections().isEmpty)
+
+            _ = second.contend(ElectionHarness.info(2))
+            let leader = try await ElectionHarness.agreedLeader([first, second, observer], "a leader with quorum")
+            #expect(first.leaderEpoch(firstID) == leader.epoch, "the first (lowest) candidate leads")
+            let regained = log.all.contains {
+                if case .quorumRegained(2, 2) = $0.event { return $0.group == 2 }
+                return false
+            }
+            #expect(regained, "the observer reported the quorum regained")
+        }
+    }
+
+    @Test("a json.info_ node written by another client with Mesos' bytes and a lower sequence leads")
+    func foreignMesosLeader() async throws {
+        let base = try await ElectionHarness.freshBase()
+        let mesos = MasterInfo(
+            id: "20251126-0000-0000-0000-000000000001", ipv4: "10.1.2.3", port: 5050, hostname: "mesos-master-1",
+            version: "1.11.0", capabilities: ["AGENT_UPDATE", "AGENT_DRAINING"])
+        try await withClient { client in
+            let (path, _) = try await client.create(
+                base + "/json.info_", data: mesos.encoded(), mode: .ephemeralSequential)
+            let contender = try ElectionHarness.group(base: base, required: 1)
+            let observer = try ElectionHarness.group(base: base, required: 1)
+            try await ElectionHarness.running([contender, observer]) {
+                let id = contender.contend(ElectionHarness.info(1))
+                let leader = try await ElectionHarness.agreedLeader([contender, observer], "the Mesos master leads")
+                #expect(leader.path == path)
+                #expect(leader.info == mesos)
+                #expect(leader.info.pidAddress == "10.1.2.3:5050")
+                _ = try await ElectionHarness.view(of: observer, "both candidates") { $0.present == 2 }
+                #expect(contender.leaderEpoch(id) == nil, "Herald's contender follows the lower Mesos node")
+                #expect(contender.ownNode(id) != nil)
+            }
+        }
+    }
+
+    @Test("a malformed json.info_ node is skipped for the decision and reported")
+    func malformedMember() async throws {
+        let base = try await ElectionHarness.freshBase()
+        try await withClient { client in
+            let (garbage, _) = try await client.create(
+                base + "/json.info_", data: Array(#"{"id":"x","ip":"#.utf8), mode: .ephemeralSequential)
+            let (protobuf, _) = try await client.create(
+                base + "/info_", data: [0x0a, 0x01], mode: .ephemeralSequential)
+            let contender = try ElectionHarness.group(base: base, required: 1)
+            let observer = try ElectionHarness.group(base: base, required: 1)
+            try await ElectionHarness.running([contender, observer]) {
+                let id = contender.contend(ElectionHarness.info(1))
+                let leader = try await ElectionHarness.agreedLeader([contender, observer], "Herald's contender leads")
+                #expect(contender.leaderEpoch(id) == leader.epoch)
+                let view = observer.view
+                let invalid = Set(view.invalid.map(\.node))
+                let garbageName = String(garbage.split(separator: "/").last!)
+                let protobufName = String(protobuf.split(separator: "/").last!)
+                #expect(invalid == [garbageName, protobufName])
+                #expect(view.invalid.first { $0.node == garbageName }?.reason.contains("JSON") == true)
+                #expect(view.hazards.contains { $0.node == garbageName }, "the lowest node would break Mesos")
+                #expect(view.candidates.map(\.node) == [leader.node])
+            }
+        }
+    }
+
+    @Test("50 contenders in one process fail over one at a time; only the successor wakes up")
+    func fiftyContenders() async throws {
+        let base = try await ElectionHarness.freshBase()
+        let group = try ElectionHarness.group(base: base, required: 1)
+        try await ElectionHarness.running([group]) {
+            var ids: [ContenderID] = []
+            for index in 0..<50 {
+                ids.append(group.contend(ElectionHarness.info(index)))
+                // One at a time, so that sequences follow the contender order.
+                _ = try await ElectionHarness.view(of: group, "candidate \(index)") { $0.present == index + 1 }
+            }
+            _ = try await ElectionHarness.agreedLeader([group], "the first leader")
+            var order = ids.sorted { group.ownNode($0)! < group.ownNode($1)! }
+            #expect(order == ids)
+            var before = group.statistics
+            var perFailover: [Int] = []
+            while order.count > 1 {
+                let leader = order.removeFirst()
+                let successor = order[0]
+                let events = group.events()
+                await group.abdicate(leader)
+                // Every contender move until the successor leads: exactly the old leader's
+                // demotion, then the successor's election; no other contender wakes up.
+                let moves = try await within(.seconds(10), "the successor of \(leader)") {
+                    var moves: [ContenderID] = []
+                    for await event in events {
+                        switch event {
+                        case .elected(let id, _, _):
+                            moves.append(id)
+                            if id == successor { return moves }
+                        case .demoted(let id, _):
+                            moves.append(id)
+                        default:
+                            break
+                        }
+                    }
+                    return moves
+                }
+                #expect(moves == [leader, successor], "events after abdicating \(leader)")
+                #expect(ids.filter { group.leaderEpoch($0) != nil } == [successor])
+                let now = group.statistics
+                perFailover.append(now.requests - before.requests)
+                before = now
+            }
+            #expect(perFailover.allSatisfy { $0 <= 3 }, "ZooKeeper requests per failover: \(perFailover)")
+        }
+    }
+}
