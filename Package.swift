@@ -105,6 +105,18 @@ let package = Package(
             path: "Benchmarks/Sources/zk-roundtrip",
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "election-contender",
+            dependencies: [
+                "Election",
+                "MesosLayout",
+                "ZooKeeper",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/Sources/election-contender",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "HeraldTestSupport",
             dependencies: [
@@ -141,7 +153,7 @@ let package = Package(
         .testTarget(
             name: "ElectionTests",
             dependencies: [
-                "Election", "MesosLayout", "ZooKeeper", "HeraldTestSupport",
+                "Election", "MesosLayout", "ZooKeeper", "HeraldTestSupport", "election-contender",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],

@@ -70,6 +70,19 @@ enum ElectionHarness {
         }
     }
 
+    /// Waits (bounded) until `condition` holds, checking it after each of `group`'s events.
+    static func until(
+        _ group: ElectionGroup, within limit: Duration = .seconds(20), _ what: String,
+        _ condition: @escaping @Sendable () -> Bool
+    ) async throws {
+        let events = group.events()
+        if condition() { return }
+        try await within(limit, what) {
+            for await _ in events where condition() { return }
+            throw SetupError("the group stopped while waiting for \(what)")
+        }
+    }
+
     /// Waits until every group reports the same elected leader; returns it.
     static func agreedLeader(
         _ groups: [ElectionGroup], within limit: Duration = .seconds(20), _ what: String,

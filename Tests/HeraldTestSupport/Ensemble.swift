@@ -28,6 +28,12 @@ public enum TestEnsemble {
         }
     }
 
+    /// The fault-ensemble server id (1…) of `server` (`host:port`, as a session reports it).
+    public static func faultServerID(_ server: String) -> Int? {
+        guard let list = try? faultServers else { return nil }
+        return list.split(separator: ",").firstIndex { $0 == server }.map { $0 + 1 }
+    }
+
     public static var faultDirectory: String {
         ProcessInfo.processInfo.environment["HERALD_TEST_FAULT_ZK_DIR"] ?? "/tmp/herald-zk-fault"
     }

@@ -1,0 +1,74 @@
+import Election
+import Foundation
+import HeraldTestSupport
+import MesosLayout
+import NIOConcurrencyHelpers
+import Testing
+import ZooKeeper
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+@Suite("Election when a leader process dies", .timeLimit(.minutes(2)))
+struct ElectionCrashTests {
+    static let contenderBinary = URL(fileURLWithPath: CommandLine.arguments[0])
+        .deletingLastPathComponent().appendingPathComponent("election-contender").path
+
+    @Test("a leader process killed with SIGKILL: a new leader only once its session expired and its node is gone")
+    func killedLeader() async throws {
+        let servers = try TestEnsemble.servers
+        let base = try await ElectionHarness.freshBase()
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("herald-crash-\(UUID()).out").path
+        defer { unlink(output) }
+        let timeoutMs = 3000
+        let pid = try ChildProcess.spawn(
+            Self.contenderBinary,
+            ["--servers", servers, "--base", base, "--session-timeout-ms", "\(timeoutMs)", "--index", "7"],
+            output: output)
+        let reaped = NIOLockedValueBox(false)
+        defer {
+            if !reaped.withLockedValue({ $0 }) {
+                kill(pid, SIGKILL)
+                var status: Int32 = 0
+                waitpid(pid, &status, 0)
+            }
+        }
+        let contender = try ElectionHarness.group(base: base, required: 1)
+        let observer = try ElectionHarness.group(base: base, required: 1)
+        try await ElectionHarness.running([contender, observer]) {
+            let crashed = try await ElectionHarness.agreedLeader([contender, observer], "the child process leads") {
+                $0.info.hostname == "contender-7-0"
+            }
+            let id = contender.contend(ElectionHarness.info(1))
+            _ = try await ElectionHarness.view(of: observer, "two candidates") { $0.present == 2 }
+            #expect(contender.leaderEpoch(id) == nil)
+
+            let events = observer.events()
+            let killedAt = ContinuousClock.now
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+            reaped.withLockedValue { $0 = true }
+            let (from, to, at) = try await within(.seconds(20), "the observer's next leader") {
+                for await event in events {
+                    if case .leaderChanged(let from, let to) = event { return (from, to, ContinuousClock.now) }
+                }
+                throw SetupError("the observer stopped")
+            }
+            let waited = at - killedAt
+            #expect(from?.node == crashed.node, "the crashed leader was followed until the change")
+            #expect(to?.node == contender.ownNode(id), "straight to the successor, never a gap or a third node")
+            #expect(to.map { $0.epoch > crashed.epoch } == true)
+            // The server expires a session between two-thirds of its timeout (the last ping) and
+            // a little over the timeout after the process died.
+            #expect(waited >= .milliseconds(timeoutMs * 2 / 3), "new leader after \(waited)")
+            #expect(waited < .milliseconds(timeoutMs * 3), "new leader after \(waited)")
+            try await withClient { client in
+                let stat = try await client.exists(crashed.path)
+                #expect(stat == nil, "the old node is gone")
+            }
+            #expect(contender.leaderEpoch(id) == to?.epoch)
+        }
+    }
+}
