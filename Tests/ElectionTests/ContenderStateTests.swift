@@ -200,3 +200,23 @@ struct ContenderStateTests {
         #expect(failed.handle(.session(.connected(id: 1))) == [.createCandidate])
     }
 }
+
+extension ContenderStateTests {
+    @Test("a listing taken before the own node was created decides nothing; a later one does")
+    func listingOlderThanOwnNode() {
+        var state = ContenderState(required: 1)
+        _ = state.handle(.session(.connected(id: 1)))
+        _ = state.handle(.start)
+        _ = state.handle(.created(Self.own))
+        // Listed before the create: the own node cannot be in it, which is not a loss.
+        let before = GroupSnapshot(members: [Self.member(3, owner: 9)], pzxid: Self.own.czxid - 1)
+        #expect(state.handle(.view(before)) == [])
+        #expect(state.phase == .candidate(Self.own))
+        let after = GroupSnapshot(
+            members: [Self.member(5, owner: 1, czxid: Self.own.czxid)], pzxid: Self.own.czxid)
+        #expect(state.handle(.view(after)) == [.elected(epoch: Self.own.czxid)])
+        // A later listing without the node: it is lost.
+        let lost = GroupSnapshot(members: [], pzxid: Self.own.czxid + 5)
+        #expect(state.handle(.view(lost)) == [.demoted(.nodeLost), .createCandidate])
+    }
+}
