@@ -117,6 +117,18 @@ let package = Package(
             path: "Benchmarks/Sources/election-contender",
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "election-failover",
+            dependencies: [
+                "Election",
+                "MesosLayout",
+                "ZooKeeper",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/Sources/election-failover",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "HeraldTestSupport",
             dependencies: [

@@ -56,6 +56,8 @@ public final class ElectionGroup: Sendable {
         public var watchEvents = 0
         public var reads = 0
         public var sessions = 0
+
+        public init() {}
     }
 
     struct Shared {
