@@ -97,4 +97,57 @@ struct ElectionFaultTests {
             #expect(leader.statistics.sessions >= 2)
         }
     }
+
+    @Test(
+        "the whole ensemble down for longer than a session timeout: stale leader, then none, then a new session and node"
+    )
+    func ensembleDown() async throws {
+        let servers = try TestEnsemble.faultServers
+        let base = try await ElectionHarness.freshBase(servers: servers)
+        let group = try ElectionHarness.group(base: base, required: 1, servers: servers, sessionTimeout: .seconds(2))
+        try await ElectionHarness.running([group]) {
+            let id = group.contend(ElectionHarness.info(1))
+            let first = try await ElectionHarness.agreedLeader([group], "the first leader")
+            let session = try #require(group.session)
+            let events = group.events()
+            do {
+                for server in 1...3 { try await TestEnsemble.script("stop-server", "\(server)") }
+                // The Mesos detector rule: the last leader, stale, then none once the timeout passed.
+                let views = try await within(.seconds(15), "the view to give up on the session") {
+                    var seen: [ElectionView] = []
+                    for await event in events {
+                        guard case .viewChanged(let view) = event else { continue }
+                        seen.append(view)
+                        if view.connection.state == .expired { return seen }
+                    }
+                    throw SetupError("the group stopped")
+                }
+                let stale = views.first { $0.state == .disconnected && $0.stale }
+                #expect(stale?.leader?.node == first.node, "the last leader is kept, flagged stale")
+                #expect(views.last?.leader == nil, "no leader after a session timeout")
+                #expect(group.leaderEpoch(id) == nil, "demoted while disconnected")
+            } catch {
+                try? await Self.startAll()
+                throw error
+            }
+            try await Self.startAll()
+            // The servers restore the old session (its node included); the group has moved on to a
+            // new session, whose node must lead once the old node is gone (deleted as a stray).
+            let next = try await ElectionHarness.agreedLeader(
+                [group], within: .seconds(40), "a leader in a new session"
+            ) {
+                $0.epoch > first.epoch
+            }
+            #expect(group.leaderEpoch(id) == next.epoch)
+            #expect(next.node != first.node)
+            #expect(group.session.map { $0.id != session.id } == true, "a new session")
+            #expect(group.view.candidates.map(\.node) == [next.node], "the old node is gone")
+        }
+    }
+
+    /// Starts every fault-ensemble server (none can serve alone), then waits for them.
+    static func startAll() async throws {
+        for server in 1...3 { try await TestEnsemble.script("start-server", "--no-wait", "\(server)") }
+        try await TestEnsemble.script("wait")
+    }
 }
