@@ -8,6 +8,7 @@ enum DriverInput: Sendable {
     case authenticated(generation: Int, error: ZooKeeperError?)
     case readDone(generation: Int, ReadResult)
     case readFailed(generation: Int, ZooKeeperError)
+    case retryRead(generation: Int)
     case watchFired(generation: Int)
     case sessionTimer(generation: Int, disconnect: Int)
     case created(ContenderID, generation: Int, name: String, stat: Stat)
@@ -48,6 +49,7 @@ enum Effect: Sendable {
     case authenticate(ZooKeeperClient, generation: Int, credential: [UInt8])
     case read(ZooKeeperClient, generation: Int, basePath: String, watch: Bool, known: Set<String>)
     case awaitWatch(Watch, generation: Int)
+    case retryRead(generation: Int, after: Duration)
     case sessionTimer(Duration, generation: Int, disconnect: Int)
     case create(ContenderID, ZooKeeperClient, generation: Int, CreateRequest)
     case retryCreate(ContenderID, generation: Int, after: Duration)
@@ -85,6 +87,9 @@ enum Effect: Sendable {
             guard (try? await watch.event()) != nil else { return }
             count { $0.watchEvents += 1 }
             post.yield(.watchFired(generation: generation))
+        case .retryRead(let generation, let delay):
+            guard (try? await Task.sleep(for: delay)) != nil else { return }
+            post.yield(.retryRead(generation: generation))
         case .sessionTimer(let delay, let generation, let disconnect):
             guard (try? await Task.sleep(for: delay)) != nil else { return }
             post.yield(.sessionTimer(generation: generation, disconnect: disconnect))

@@ -43,6 +43,7 @@ struct ElectionDriver {
     private(set) var generation = 0
     private var session: Session?
     private var sessionFailures = 0
+    private var readFailures = 0
     private var contenders: [ContenderID: Contender] = [:]
     private var cache: [String: GroupRead.Entry] = [:]
     private var lastRead: GroupRead?
@@ -121,12 +122,19 @@ struct ElectionDriver {
             guard generation == session?.generation else { return [] }
             session?.reading = false
             if session?.readWatches == true { session?.watchArmed = false }
-            if error.code != .connectionLoss && error.code != .sessionExpired && error.code != .closing {
+            switch error.code {
+            case .connectionLoss, .operationTimeout, .sessionExpired, .closing:
+                // Read again once reconnected (or in the next session).
+                return session?.connected == true ? requestRead() : []
+            default:
                 logger.warning(
                     "cannot read the election group",
                     metadata: ["path": "\(configuration.basePath)", "error": "\(error)"])
+                return [.retryRead(generation: generation, after: nextDelay(&readFailures))]
             }
-            return session?.connected == true ? requestRead() : []
+        case .retryRead(let generation):
+            guard generation == session?.generation else { return [] }
+            return requestRead()
         case .watchFired(let generation):
             guard generation == session?.generation else { return [] }
             session?.watchArmed = false
@@ -305,6 +313,7 @@ struct ElectionDriver {
     private mutating func readDone(_ result: ReadResult) -> [Effect] {
         guard let current = session else { return [] }
         session?.reading = false
+        readFailures = 0
         var effects: [Effect] = []
         if let watch = result.watch {
             effects.append(.awaitWatch(watch, generation: current.generation))

@@ -149,6 +149,9 @@ struct ElectionGroupTests {
     func fiftyContenders() async throws {
         let base = try await ElectionHarness.freshBase()
         let group = try ElectionHarness.group(base: base, required: 1)
+        // A listener that never reads: it must not hold anything up.
+        let neverRead = group.events()
+        defer { withExtendedLifetime(neverRead) {} }
         try await ElectionHarness.running([group]) {
             var ids: [ContenderID] = []
             for index in 0..<50 {
@@ -190,6 +193,60 @@ struct ElectionGroupTests {
                 before = now
             }
             #expect(perFailover.allSatisfy { $0 <= 3 }, "ZooKeeper requests per failover: \(perFailover)")
+        }
+    }
+}
+
+extension ElectionGroupTests {
+    @Test("a one-shot read follows the observer's rules: Mesos' node leads, malformed nodes are skipped")
+    func oneShotRead() async throws {
+        let base = try await ElectionHarness.freshBase()
+        let mesos = MasterInfo(
+            id: "one-shot", ipv4: "10.9.8.7", port: 5050, hostname: "mesos-a", version: "1.11.0")
+        try await withClient { client in
+            let missing = try await GroupReader.view(client: client, basePath: base + "/absent", required: 1)
+            #expect(missing.state == .noLeader)
+            _ = try await client.create(base + "/json.info_", data: Array("{".utf8), mode: .ephemeralSequential)
+            let (path, stat) = try await client.create(
+                base + "/json.info_", data: mesos.encoded(), mode: .ephemeralSequential)
+            _ = try await client.create(base + "/log_replicas", data: [])
+            let view = try await GroupReader.view(client: client, basePath: base, required: 1)
+            #expect(view.state == .elected)
+            #expect(view.leader?.path == path)
+            #expect(view.leader?.epoch == stat.czxid)
+            #expect(view.leader?.info == mesos)
+            #expect(view.invalid.count == 1)
+            let strict = try await GroupReader.view(client: client, basePath: base, required: 2)
+            #expect(strict.state == .noQuorum)
+            #expect(strict.leader == nil)
+        }
+    }
+}
+
+extension ElectionGroupTests {
+    @Test("with digest credentials the candidate node is world-readable and all its creator's, as Mesos makes it")
+    func credentials() async throws {
+        let base = try await ElectionHarness.freshBase()
+        let credentials = ZooKeeperConfiguration.DigestCredentials(user: "herald", secret: "s3cret-\(UUID())")
+        let zooKeeper = ZooKeeperConfiguration(
+            servers: try TestEnsemble.servers, sessionTimeout: .seconds(4), credentials: credentials)
+        let group = ElectionGroup(
+            configuration: .init(zooKeeper: zooKeeper, basePath: base, required: 1), logger: testLogger)
+        try await ElectionHarness.running([group]) {
+            let id = group.contend(ElectionHarness.info(1))
+            let leader = try await ElectionHarness.agreedLeader([group], "the authenticated contender leads")
+            #expect(group.leaderEpoch(id) == leader.epoch)
+            try await withClient { stranger in
+                let (acl, _) = try await stranger.getACL(leader.path)
+                #expect(acl.count == 2)
+                #expect(acl.contains(.world(.read)))
+                #expect(acl.contains { $0.scheme == "digest" && $0.permissions == .all && $0.id.hasPrefix("herald:") })
+                // (Deleting is the parent's ACL's business; writing is the node's.)
+                let refused = await #expect(throws: ZooKeeperError.self, "a stranger cannot overwrite it") {
+                    try await stranger.set(leader.path, data: Array("{}".utf8))
+                }
+                #expect(refused?.code == .noAuth)
+            }
         }
     }
 }
