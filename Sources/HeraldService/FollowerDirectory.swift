@@ -1,0 +1,238 @@
+import Foundation
+public import Logging
+import NIOConcurrencyHelpers
+public import ZooKeeper
+
+/// The registered followers (Mesos agent hosts) under `<base>/herald/followers/`: this host's
+/// own ephemeral registration when it is a follower, and the list every host publishes as
+/// `follower.<service>.service.<domain>`.
+///
+/// It keeps its own ZooKeeper session, apart from the election's: a registration problem must
+/// never touch the election, and the election's session stays minimal. Within a session the
+/// registration is created once (a node left by this host's previous session is replaced); on
+/// expiry, or a whole session timeout without a connection, a new session registers again.
+public final class FollowerDirectory: Sendable {
+    /// What a follower writes into its node (JSON, keys sorted).
+    public struct Registration: Hashable, Sendable, Codable {
+        public var hostname: String
+        public var ip: String
+        public var port: Int
+        public var attributes: [String]
+        public var resources: [String]
+
+        public init(hostname: String, ip: String, port: Int, attributes: [String] = [], resources: [String] = []) {
+            self.hostname = hostname
+            self.ip = ip
+            self.port = port
+            self.attributes = attributes
+            self.resources = resources
+        }
+    }
+
+    public let zooKeeper: ZooKeeperConfiguration
+    public let directory: String
+    public let registration: Registration?
+    let acl: [ACL]
+    let logger: Logger
+    private let state: NIOLockedValueBox<State>
+
+    private struct State {
+        var followers: [Registration] = []
+        var listeners: [Int: AsyncStream<[Registration]>.Continuation] = [:]
+        var nextListener = 0
+    }
+
+    /// - Parameters:
+    ///   - basePath: the Mesos base path; the directory is `<basePath>/herald/followers`.
+    ///   - registration: this host's entry, nil when it is not a follower.
+    public init(
+        zooKeeper: ZooKeeperConfiguration, basePath: String, registration: Registration?, acl: [ACL], logger: Logger
+    ) {
+        self.zooKeeper = zooKeeper
+        self.directory = (basePath == "/" ? "" : basePath) + "/herald/followers"
+        self.registration = registration
+        self.acl = acl
+        self.logger = logger
+        self.state = NIOLockedValueBox(State())
+    }
+
+    /// The followers as last read, by host name.
+    public var followers: [Registration] { state.withLockedValue { $0.followers } }
+
+    /// Every new list from now on.
+    public func updates() -> AsyncStream<[Registration]> {
+        let (stream, continuation) = AsyncStream<[Registration]>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let key = state.withLockedValue { state in
+            state.nextListener += 1
+            state.listeners[state.nextListener] = continuation
+            return state.nextListener
+        }
+        continuation.onTermination = { [weak self] _ in
+            _ = self?.state.withLockedValue { $0.listeners.removeValue(forKey: key) }
+        }
+        return stream
+    }
+
+    /// The node name of a host: its name with `/` (not allowed in a znode name) replaced.
+    static func nodeName(_ hostname: String) -> String {
+        hostname.replacingOccurrences(of: "/", with: "_")
+    }
+
+    /// Registers and follows the directory, session after session, until cancelled.
+    public func run() async {
+        var failures = 0
+        while !Task.isCancelled {
+            let client: ZooKeeperClient
+            do {
+                client = try ZooKeeperClient(configuration: zooKeeper, logger: logger)
+            } catch {
+                logger.error(
+                    "cannot start a ZooKeeper session for the follower directory", metadata: ["error": "\(error)"])
+                return
+            }
+            do {
+                try await follow(client)
+                failures = 0
+            } catch is CancellationError {
+            } catch {
+                logger.warning("follower directory: starting a new session", metadata: ["reason": "\(error)"])
+            }
+            await client.close()
+            guard !Task.isCancelled else { break }
+            let delay = Self.backoff(failures)
+            failures += 1
+            guard (try? await Task.sleep(for: delay)) != nil else { break }
+        }
+        let listeners = state.withLockedValue { state in
+            defer { state.listeners = [:] }
+            return Array(state.listeners.values)
+        }
+        for listener in listeners { listener.finish() }
+    }
+
+    static func backoff(_ failures: Int) -> Duration {
+        .milliseconds(min(100 << min(failures, 6), 5000))
+    }
+
+    /// One session: connect, register, then list the directory at each change.
+    private func follow(_ client: ZooKeeperClient) async throws {
+        try await connected(client)
+        if let credentials = zooKeeper.credentials {
+            try await client.addAuth(
+                scheme: "digest", credential: Array("\(credentials.user):\(credentials.secret)".utf8))
+        }
+        var registered = false
+        var cache: [String: (czxid: Int64, registration: Registration?)] = [:]
+        var reported: Set<String> = []
+        while !Task.isCancelled {
+            do {
+                _ = try await client.ensurePath(directory, acl: acl)
+                if !registered, let registration {
+                    try await register(registration, client: client)
+                    registered = true
+                }
+                let (children, _, watch) = try await client.childrenAndWatch(directory)
+                var list: [Registration] = []
+                var next: [String: (czxid: Int64, registration: Registration?)] = [:]
+                for child in children.sorted() {
+                    if let known = cache[child] {
+                        next[child] = known
+                    } else if let (data, stat) = try await Self.get(client, directory + "/" + child) {
+                        let decoded = try? JSONDecoder().decode(Registration.self, from: Data(data))
+                        next[child] = (stat.czxid, decoded)
+                        if decoded == nil, !reported.contains(child) {
+                            logger.warning("skipping a malformed follower registration", metadata: ["node": "\(child)"])
+                        }
+                    }
+                    if let entry = next[child] {
+                        if let registration = entry.registration {
+                            list.append(registration)
+                        } else {
+                            reported.insert(child)
+                        }
+                    }
+                }
+                cache = next
+                publish(list)
+                try await awaitChange(watch, client: client)
+            } catch let error as ZooKeeperError where error.code == .connectionLoss || error.code == .operationTimeout {
+                try await connected(client)
+            }
+        }
+    }
+
+    /// A plain get; nil when the node vanished in between.
+    private static func get(_ client: ZooKeeperClient, _ path: String) async throws -> ([UInt8], Stat)? {
+        do {
+            let (data, stat) = try await client.get(path)
+            return (data, stat)
+        } catch let error as ZooKeeperError where error.code == .noNode {
+            return nil
+        }
+    }
+
+    /// Creates this host's ephemeral node; one left by an earlier session of this host is replaced.
+    private func register(_ registration: Registration, client: ZooKeeperClient) async throws {
+        let path = directory + "/" + Self.nodeName(registration.hostname)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = Array(try encoder.encode(registration))
+        do {
+            try await client.create(path, data: data, mode: .ephemeral, acl: acl)
+        } catch let error as ZooKeeperError where error.code == .nodeExists {
+            guard let (_, stat) = try await Self.get(client, path) else {
+                return try await register(registration, client: client)
+            }
+            guard stat.ephemeralOwner != client.session?.id else { return }
+            logger.notice("replacing this host's follower registration left by an earlier session")
+            do {
+                try await client.delete(path, version: stat.version)
+            } catch let error as ZooKeeperError where error.code == .noNode || error.code == .badVersion {}
+            return try await register(registration, client: client)
+        }
+    }
+
+    /// Waits for the directory to change; throws when the session ends or stays disconnected for
+    /// a whole session timeout (the Mesos detector rule), so that `run` starts a new one.
+    private func awaitChange(_ watch: Watch, client: ZooKeeperClient) async throws {
+        let events = client.sessionEvents()
+        let timeout = client.session?.negotiatedTimeout ?? zooKeeper.sessionTimeout
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { _ = try await watch.event() }
+            group.addTask {
+                var lostAt: ContinuousClock.Instant?
+                for await event in events {
+                    switch event {
+                    case .connecting: lostAt = lostAt ?? .now
+                    case .connected: lostAt = nil
+                    case .expired, .authFailed, .closed, .readOnly:
+                        throw ZooKeeperError(.sessionExpired, operation: "follow \(self.directory)")
+                    }
+                    if lostAt != nil { break }
+                }
+                guard lostAt != nil else { throw CancellationError() }
+                try await Task.sleep(for: timeout)
+                if client.state != .connected {
+                    throw ZooKeeperError(.connectionLoss, operation: "no connection for a session timeout")
+                }
+                try await Task.sleep(for: .seconds(3600 * 24 * 365))
+            }
+            defer { group.cancelAll() }
+            try await group.next()
+        }
+    }
+
+    private func connected(_ client: ZooKeeperClient) async throws {
+        try await client.waitUntilConnected(timeout: client.session?.negotiatedTimeout ?? zooKeeper.sessionTimeout)
+    }
+
+    private func publish(_ list: [Registration]) {
+        let sorted = list.sorted { $0.hostname < $1.hostname }
+        let listeners: [AsyncStream<[Registration]>.Continuation]? = state.withLockedValue { state in
+            guard state.followers != sorted else { return nil }
+            state.followers = sorted
+            return Array(state.listeners.values)
+        }
+        for listener in listeners ?? [] { listener.yield(sorted) }
+    }
+}
