@@ -28,7 +28,8 @@ public struct DNSNames: Hashable, Sendable {
     /// Every name, in the order `herald dns` prints them.
     public var all: [String] { [leader, master, follower, zookeeper, leaderSRV] }
 
-    static func normalized(_ label: String) -> String {
+    /// Lower case, without trailing dots: how names are stored and looked up.
+    public static func normalized(_ label: String) -> String {
         var text = label.lowercased()
         while text.hasSuffix(".") { text.removeLast() }
         return text
