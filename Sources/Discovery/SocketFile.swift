@@ -1,3 +1,5 @@
+import NIOConcurrencyHelpers
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -85,16 +87,40 @@ enum SocketFile {
         return result == 0 || errno == EAGAIN || errno == EINPROGRESS
     }
 
-    /// Runs `body` (the bind) with a umask that leaves exactly `mode`'s permission bits, so the
+    /// Runs `body` (the bind) with a umask that leaves at most `mode`'s permission bits, so the
     /// socket never exists with a wider mode, not even between bind and chmod.
     ///
-    /// The umask is process-wide: a file another thread creates meanwhile gets at most the same
-    /// bits, never more, so the window can only make such a file stricter.
+    /// The umask is process-wide. Overlapping windows (several servers binding at once, as in
+    /// tests) share one: the first saves the process's umask, each adds its mask, the last
+    /// restores the saved one. A file another thread creates meanwhile can only come out stricter.
     static func withCreationMode<Result>(_ mode: mode_t, _ body: () async throws -> Result) async rethrows -> Result {
-        let previous = umask(~mode & 0o777)
-        defer { umask(previous) }
+        let mask = ~mode & 0o777
+        umaskWindow.withLockedValue { window in
+            if window.holders == 0 {
+                window.saved = umask(mask)
+                window.mask = mask
+            } else {
+                window.mask |= mask
+                umask(window.mask)
+            }
+            window.holders += 1
+        }
+        defer {
+            umaskWindow.withLockedValue { window in
+                window.holders -= 1
+                if window.holders == 0 { umask(window.saved) }
+            }
+        }
         return try await body()
     }
+
+    private struct UmaskWindow {
+        var holders = 0
+        var saved: mode_t = 0
+        var mask: mode_t = 0
+    }
+
+    private static let umaskWindow = NIOLockedValueBox(UmaskWindow())
 
     /// Sets `mode` explicitly (a umask cannot add bits) and confirms it, returning the inode for
     /// `removeIfOurs`.
