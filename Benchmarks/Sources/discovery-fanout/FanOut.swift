@@ -89,6 +89,8 @@ struct Scenario {
 
             // Idle cost: plain connected sockets (their client side is kernel memory, not RSS),
             // each confirmed by a ping so the server has set the connection up.
+            // A few connections first, so first-use allocations do not count as per-connection cost.
+            for _ in 0..<16 { close(try RawSocket.connectAndPing(path)) }
             let before = Memory.residentBytes
             var sockets: [Int32] = []
             for _ in 0..<watchers { sockets.append(try RawSocket.connectAndPing(path)) }
@@ -118,7 +120,9 @@ struct Scenario {
                 if change > 5 { latencies.append(last - start) }
             }
             for channel in channels { try? await channel.close() }
-            return Measurement(watchers: watchers, latencies: latencies, bytesPerIdleConnection: perConnection)
+            return Measurement(
+                watchers: watchers, latencies: latencies, bytesPerIdleConnection: perConnection,
+                snapshotBytes: (try? server.current.encodedLine().count) ?? 0)
         }
     }
 }

@@ -11,6 +11,8 @@ struct Measurement {
     var latencies: [Duration]
     /// Resident-memory growth per idle connection, server side.
     var bytesPerIdleConnection: Int
+    /// The size of one snapshot line.
+    var snapshotBytes: Int
 
     private var sorted: [Duration] { latencies.sorted() }
     var median: Duration { Self.percentile(sorted, 0.5) }
@@ -43,12 +45,13 @@ struct Report {
             "- Command: `\(command)`",
             "- Set-up: one process runs the server (NIO singleton group, \(ProcessInfo.processInfo.activeProcessorCount) "
                 + "event loops) and all watchers on a temporary Unix socket; each watcher reads the revision of every "
-                + "line. \(changes) measured changes per row after 5 unmeasured; snapshots of ~2.5 KB (3 candidates, "
-                + "20 followers). Descriptor limit \(descriptorLimit).",
+                + "line. \(changes) measured changes per row after 5 unmeasured; snapshot lines of "
+                + "\(rows.first?.snapshotBytes ?? 0) bytes (3 candidates, 20 followers). Descriptor limit \(descriptorLimit).",
             "- Latency: from just before `publish` to the arrival of the "
                 + "revision at the last of the N watchers.",
             "- Idle memory: resident-set growth after N plain sockets connected and answered one ping, divided by N "
-                + "(the client ends are kernel memory, so this is the server's cost).",
+                + "(the client ends are kernel memory, so this is the server's cost; 16 connections are opened and "
+                + "closed first so that first-use allocations do not count).",
             "",
             "| watchers | median (µs) | p99 (µs) | min (µs) | max (µs) | changes | RSS per idle connection (bytes) |",
             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
