@@ -153,6 +153,21 @@ let package = Package(
             path: "Benchmarks/Sources/election-failover",
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "discovery-fanout",
+            dependencies: [
+                "Discovery",
+                "Election",
+                "MesosLayout",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            path: "Benchmarks/Sources/discovery-fanout",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "HeraldTestSupport",
             dependencies: [

@@ -18,7 +18,10 @@ struct Herald: AsyncParsableCommand {
             3 cannot reach the socket or ZooKeeper.
             """,
         version: HeraldVersion.string,
-        subcommands: [ConfigCommand.self, RenderCommand.self, BootstrapCommand.self]
+        subcommands: [
+            ConfigCommand.self, RenderCommand.self, BootstrapCommand.self, LeaderCommand.self, WatchCommand.self,
+            DNSCommand.self,
+        ]
     )
 
     /// Herald's exit codes (DESIGN.md): usage errors are 2, not ArgumentParser's 64.

@@ -1,0 +1,112 @@
+public import Election
+import MesosLayout
+
+/// Everything a snapshot is made of besides its revision: the election view plus what only the
+/// service knows (followers, the ensemble, the cluster name, who is publishing, the DNS names).
+///
+/// The service hands one of these to `DiscoveryServer.publish(_:)` whenever any part changes; the
+/// server decides whether the resulting snapshot differs from the last one.
+public struct SnapshotInput: Hashable, Sendable {
+    /// A registered follower (Mesos agent host): what `follower.<service>.service.<domain>` lists.
+    public struct Follower: Hashable, Sendable {
+        public var hostname: String
+        public var ip: String
+        public var port: Int
+
+        public init(hostname: String, ip: String, port: Int) {
+            self.hostname = hostname
+            self.ip = ip
+            self.port = port
+        }
+    }
+
+    public var view: ElectionView
+    public var followers: [Follower]
+    /// The ensemble: what `zookeeper.service.<domain>` lists.
+    public var zooKeeperHosts: [Snapshot.Endpoint]
+    /// `mesos_cluster`.
+    public var cluster: String
+    /// The `self` object.
+    public var publisher: Snapshot.Publisher
+    public var names: DNSNames
+
+    public init(
+        view: ElectionView, followers: [Follower] = [], zooKeeperHosts: [Snapshot.Endpoint] = [], cluster: String,
+        publisher: Snapshot.Publisher, names: DNSNames = DNSNames()
+    ) {
+        self.view = view
+        self.followers = followers
+        self.zooKeeperHosts = zooKeeperHosts
+        self.cluster = cluster
+        self.publisher = publisher
+        self.names = names
+    }
+}
+
+extension Snapshot {
+    /// The snapshot of `input` at `revision`: a pure function, so two inputs that publish the same
+    /// facts give equal snapshots (the server uses that to skip non-changes).
+    ///
+    /// Election details that the protocol does not carry (`invalid`, `hazards`, the session id)
+    /// do not appear here and so never cause a new revision on their own.
+    public init(input: SnapshotInput, revision: UInt64) {
+        let view = input.view
+        let leader = view.leader.map(Member.init(candidate:))
+        let candidates = view.candidates.sorted { $0.sequence < $1.sequence }.map(Member.init(candidate:))
+        self.init(
+            revision: revision, cluster: input.cluster, state: State(view.state), leader: leader,
+            stale: leader == nil ? false : view.stale, candidates: candidates,
+            quorum: Quorum(required: view.required, present: view.present),
+            zookeeper: ZooKeeperStatus(connection: view.connection),
+            dns: DNSMappings.records(
+                leader: leader, candidates: candidates, followers: input.followers,
+                zooKeeperHosts: input.zooKeeperHosts, names: input.names),
+            publisher: input.publisher)
+    }
+
+    /// This snapshot with another revision: what the server compares to detect a change.
+    func with(revision: UInt64) -> Snapshot {
+        var copy = self
+        copy.revision = revision
+        return copy
+    }
+}
+
+extension Snapshot.State {
+    public init(_ state: ElectionView.State) {
+        switch state {
+        case .elected: self = .elected
+        case .noQuorum: self = .noQuorum
+        case .noLeader: self = .noLeader
+        case .disconnected: self = .disconnected
+        }
+    }
+}
+
+extension Snapshot.Member {
+    /// The protocol's view of a candidate. The address is the one of the `pid` when it parses
+    /// (agents and `mesos-resolve` use the pid), else the packed `ip` and `port` fields.
+    public init(candidate: Candidate) {
+        let info = candidate.info
+        var ip = info.ipv4
+        var port = info.port
+        if let address = info.pidAddress, let colon = address.lastIndex(of: ":"),
+            let pidPort = Int(address[address.index(after: colon)...])
+        {
+            ip = String(address[..<colon])
+            port = pidPort
+        }
+        self.init(
+            id: info.id, hostname: info.hostname ?? info.address?.hostname, ip: ip, port: port, pid: info.pid,
+            node: candidate.path, sequence: candidate.sequence, epoch: candidate.epoch)
+    }
+}
+
+extension Snapshot.ZooKeeperStatus {
+    public init(connection: ConnectionInfo) {
+        let (seconds, attoseconds) = connection.sessionTimeout.components
+        self.init(
+            state: connection.state.rawValue, server: connection.server,
+            sessionTimeoutMs: seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+    }
+}

@@ -1,0 +1,74 @@
+import ArgumentParser
+import Discovery
+import MesosLayout
+
+/// `herald leader`: print the Mesos leader like `mesos-resolve` does, for scripts and health checks.
+struct LeaderCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "leader",
+        abstract: "Print the current Mesos leader (10.0.0.1:5050, like mesos-resolve).",
+        discussion: """
+            Asks the local Herald over its socket. While Herald has lost ZooKeeper but the session \
+            timeout has not passed, the last leader is printed and flagged as stale on stderr, as \
+            Mesos' own detector keeps reporting it. Exit codes: 0 a leader was printed, 1 no leader \
+            or no quorum, 2 usage error, 3 the socket (or ZooKeeper) cannot be reached.
+            """)
+
+    @OptionGroup var socket: SocketOptions
+
+    @Option(help: "Output: hostport, pid, hostname, url or json.")
+    var format: LeaderFormat?
+
+    @Flag(help: "Same as --format json.")
+    var json = false
+
+    @Flag(help: "Wait until there is a leader (bounded by --timeout).")
+    var wait = false
+
+    @Option(help: "Seconds to wait for an answer (and, with --wait, for a leader).")
+    var timeout: Double = 5
+
+    @Option(
+        name: .customLong("zk"),
+        help: ArgumentHelp("Read the election straight from ZooKeeper (zk://host:port/mesos).", valueName: "URL"))
+    var zooKeeper: String?
+
+    func validate() throws {
+        if json, let format, format != .json {
+            throw ValidationError("--json and --format \(format.rawValue) contradict each other")
+        }
+        guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number") }
+    }
+
+    func run() async throws {
+        let limit = Duration.milliseconds(Int64(timeout * 1000))
+        let answer = try await source(timeout: limit).answer(wait: wait, timeout: limit)
+        guard let leader = answer.leader else {
+            let waited = wait ? " after waiting \(Self.seconds(timeout))" : ""
+            throw HeraldExit(code: .failure, message: "leader: \(answer.reason)\(waited)")
+        }
+        if answer.stale {
+            StandardError.write("leader: stale: Herald lost ZooKeeper; this is the last known leader\n")
+        }
+        StandardOutput.write((json ? .json : format ?? .hostport).render(leader) + "\n")
+    }
+
+    private func source(timeout: Duration) throws -> LeaderSource {
+        guard let zooKeeper else { return .socket(socket.client(timeout: timeout)) }
+        let url: ZooKeeperURL
+        do {
+            url = try ZooKeeperURL(parsing: zooKeeper)
+        } catch {
+            throw HeraldExit(code: .usage, message: "leader: --zk \(zooKeeper): \(error)")
+        }
+        guard let read = LeaderSource.zooKeeperReader else {
+            throw HeraldExit(
+                code: .usage, message: "leader: --zk is not available yet; ask the local Herald (--socket)")
+        }
+        return .zooKeeper(url, read: read)
+    }
+
+    private static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? "\(Int(value)) s" : "\(value) s"
+    }
+}

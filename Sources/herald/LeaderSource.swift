@@ -1,0 +1,87 @@
+import ArgumentParser
+import Discovery
+import Election
+import MesosLayout
+
+/// Where `herald leader` learns who leads: the local Herald's socket, or ZooKeeper itself.
+///
+/// Both give a `LeaderAnswer`, so formatting and exit codes do not care about the source.
+enum LeaderSource {
+    case socket(DiscoveryClient)
+    case zooKeeper(ZooKeeperURL, read: @Sendable (ZooKeeperURL) async throws -> ElectionView)
+
+    /// Reads the election straight from ZooKeeper for `--zk`. Nil until the Election module offers
+    /// a one-shot reader; plugging it in is this one line, e.g. `{ try await Observer.read($0) }`.
+    static let zooKeeperReader: (@Sendable (ZooKeeperURL) async throws -> ElectionView)? = nil
+
+    /// What `herald leader` reports: the leader (possibly the stale last one) or why there is none.
+    struct LeaderAnswer {
+        var state: Snapshot.State
+        var leader: Snapshot.Member?
+        var stale: Bool
+        var quorum: Snapshot.Quorum
+
+        init(_ snapshot: Snapshot) {
+            state = snapshot.state
+            leader = snapshot.leader
+            stale = snapshot.stale
+            quorum = snapshot.quorum
+        }
+
+        init(_ view: ElectionView) {
+            state = Snapshot.State(view.state)
+            leader = view.leader.map(Snapshot.Member.init(candidate:))
+            stale = view.stale
+            quorum = Snapshot.Quorum(required: view.required, present: view.present)
+        }
+
+        /// The exit-1 message: why no leader is announced.
+        var reason: String {
+            switch state {
+            case .noQuorum: "no quorum: \(quorum.present) of \(quorum.required) required candidates present"
+            case .noLeader: "no leader: no candidate in the group"
+            case .disconnected: "no leader: Herald is not connected to ZooKeeper"
+            case .elected: "no leader announced"
+            }
+        }
+    }
+
+    /// The answer now; with `wait`, the first one with a leader, both within `timeout`.
+    func answer(wait: Bool, timeout: Duration) async throws -> LeaderAnswer {
+        switch self {
+        case .zooKeeper(let url, let read):
+            do {
+                return LeaderAnswer(try await read(url))
+            } catch {
+                throw HeraldExit(code: ExitCode(3), message: "leader: cannot read \(url): \(error)")
+            }
+        case .socket(let client):
+            let now: LeaderAnswer
+            do {
+                now = LeaderAnswer(try await client.current())
+            } catch {
+                throw HeraldExit.socket("leader", error)
+            }
+            guard wait, now.leader == nil else { return now }
+            return try await Self.firstLeader(client: client, timeout: timeout) ?? now
+        }
+    }
+
+    /// Watches until a snapshot names a leader; nil when `timeout` passes first.
+    private static func firstLeader(client: DiscoveryClient, timeout: Duration) async throws -> LeaderAnswer? {
+        try await withThrowingTaskGroup(of: LeaderAnswer?.self) { group in
+            group.addTask {
+                for await snapshot in client.updates() where snapshot.leader != nil {
+                    return LeaderAnswer(snapshot)
+                }
+                return nil
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? nil
+        }
+    }
+}
