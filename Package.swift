@@ -225,7 +225,7 @@ let package = Package(
         .testTarget(
             name: "DiscoveryTests",
             dependencies: [
-                "Discovery", "Election", "MesosLayout", "HeraldTestSupport",
+                "Discovery", "Election", "MesosLayout", "ZooKeeper", "HeraldTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

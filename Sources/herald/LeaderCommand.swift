@@ -33,11 +33,15 @@ struct LeaderCommand: AsyncParsableCommand {
         help: ArgumentHelp("Read the election straight from ZooKeeper (zk://host:port/mesos).", valueName: "URL"))
     var zooKeeper: String?
 
+    @Option(help: "With --zk: candidates required before a leader is announced (herald_quorum).")
+    var quorum = 1
+
     func validate() throws {
         if json, let format, format != .json {
             throw ValidationError("--json and --format \(format.rawValue) contradict each other")
         }
         guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number") }
+        guard quorum >= 1 else { throw ValidationError("--quorum must be at least 1") }
     }
 
     func run() async throws {
@@ -61,11 +65,13 @@ struct LeaderCommand: AsyncParsableCommand {
         } catch {
             throw HeraldExit(code: .usage, message: "leader: --zk \(zooKeeper): \(error)")
         }
-        guard let read = LeaderSource.zooKeeperReader else {
+        guard url.credentials == nil else {
+            // Reading the election needs no credentials, and a secret on the command line shows in ps.
             throw HeraldExit(
-                code: .usage, message: "leader: --zk is not available yet; ask the local Herald (--socket)")
+                code: .usage,
+                message: "leader: --zk: remove user:password@ from the URL; reading the election needs no credentials")
         }
-        return .zooKeeper(url, read: read)
+        return .zooKeeper(url, required: quorum)
     }
 
     private static func seconds(_ value: Double) -> String {

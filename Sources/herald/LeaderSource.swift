@@ -8,11 +8,8 @@ import MesosLayout
 /// Both give a `LeaderAnswer`, so formatting and exit codes do not care about the source.
 enum LeaderSource {
     case socket(DiscoveryClient)
-    case zooKeeper(ZooKeeperURL, read: @Sendable (ZooKeeperURL) async throws -> ElectionView)
-
-    /// Reads the election straight from ZooKeeper for `--zk`. Nil until the Election module offers
-    /// a one-shot reader; plugging it in is this one line, e.g. `{ try await Observer.read($0) }`.
-    static let zooKeeperReader: (@Sendable (ZooKeeperURL) async throws -> ElectionView)? = nil
+    /// `--zk`: the group under the URL's path, with `required` candidates for a leader.
+    case zooKeeper(ZooKeeperURL, required: Int)
 
     /// What `herald leader` reports: the leader (possibly the stale last one) or why there is none.
     struct LeaderAnswer {
@@ -49,12 +46,9 @@ enum LeaderSource {
     /// The answer now; with `wait`, the first one with a leader, both within `timeout`.
     func answer(wait: Bool, timeout: Duration) async throws -> LeaderAnswer {
         switch self {
-        case .zooKeeper(let url, let read):
-            do {
-                return LeaderAnswer(try await read(url))
-            } catch {
-                throw HeraldExit(code: ExitCode(3), message: "leader: cannot read \(url): \(error)")
-            }
+        case .zooKeeper(let url, let required):
+            return LeaderAnswer(
+                try await ZooKeeperLeader.view(url: url, required: required, wait: wait, timeout: timeout))
         case .socket(let client):
             let now: LeaderAnswer
             do {
