@@ -17,6 +17,7 @@ enum DriverInput: Sendable {
     case deleted(path: String, generation: Int, error: ZooKeeperError?)
     case contend(ContenderID, MasterInfo)
     case abdicate(ContenderID, CheckedContinuation<Void, Never>)
+    case setServers(String)
 }
 
 /// A read of the base path: the listing, and the gets of members not known yet.

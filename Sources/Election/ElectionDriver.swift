@@ -37,7 +37,7 @@ struct ElectionDriver {
         var deleting: String?
     }
 
-    let configuration: ElectionGroup.Configuration
+    private(set) var configuration: ElectionGroup.Configuration
     let logger: Logger
     private(set) var observer: ObserverState
     private(set) var generation = 0
@@ -156,6 +156,17 @@ struct ElectionDriver {
             return startCreate(id)
         case .deleted(let path, let generation, let error):
             return deleted(path, generation: generation, error: error)
+        case .setServers(let servers):
+            // New sessions use the new list; the current one moves if its server left it.
+            configuration.zooKeeper.servers = servers
+            if let session {
+                do {
+                    try session.client.setServers(servers)
+                } catch {
+                    logger.warning("cannot apply the new ZooKeeper servers", metadata: ["error": "\(error)"])
+                }
+            }
+            return []
         case .contend(let id, let info):
             contenders[id] = Contender(
                 state: ContenderState(required: configuration.required), info: info, data: info.encoded())

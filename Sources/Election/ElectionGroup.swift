@@ -132,6 +132,12 @@ public final class ElectionGroup: Sendable {
         return id
     }
 
+    /// Replaces the ensemble's server list (`host:port,…`), e.g. after DNS changed: the current
+    /// session moves if its server left the list, new sessions use it.
+    public func setServers(_ servers: String) {
+        post.yield(.setServers(servers))
+    }
+
     /// Stops contending: a leader is demoted at once, then the own node is deleted. Returns once
     /// the node is gone (or its session is, which removes it too). Without a running loop it
     /// returns at once.

@@ -19,8 +19,8 @@ struct Herald: AsyncParsableCommand {
             """,
         version: HeraldVersion.string,
         subcommands: [
-            ConfigCommand.self, RenderCommand.self, BootstrapCommand.self, LeaderCommand.self, WatchCommand.self,
-            DNSCommand.self,
+            ServeCommand.self, ConfigCommand.self, RenderCommand.self, BootstrapCommand.self, LeaderCommand.self,
+            WatchCommand.self, DNSCommand.self,
         ]
     )
 

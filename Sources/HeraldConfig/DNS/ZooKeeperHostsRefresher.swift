@@ -47,8 +47,9 @@ public final class ZooKeeperHostsRefresher: Sendable {
         }
     }
 
-    /// With the action that applies a new connect string; tests pass their own.
-    init(
+    /// With the action that applies a new connect string (e.g. to an election group that owns
+    /// its sessions); tests pass their own.
+    public init(
         hostList: ZooKeeperHostList, servers: [String], interval: Duration, logger: Logger,
         apply: @escaping @Sendable (String) throws -> Void
     ) {

@@ -1,0 +1,104 @@
+public import Election
+public import Logging
+import MesosLayout
+import NIOConcurrencyHelpers
+public import ServiceLifecycle
+import ZooKeeper
+
+/// The election as a service: runs the process' `ElectionGroup`; on a leader host it first
+/// makes sure the base path exists with Mesos' ACL (as `herald bootstrap`, retried until
+/// ZooKeeper answers), then contends. Graceful shutdown abdicates first (the own node is
+/// deleted, so the successor takes over in a few round trips), bounded by `abdicationLimit` when
+/// ZooKeeper is unreachable, then closes the session.
+public final class ElectionService: Service, Sendable {
+    public let group: ElectionGroup
+    let plan: ServicePlan
+    let logger: Logger
+    let abdicationLimit: Duration
+    private let contender = NIOLockedValueBox<ContenderID?>(nil)
+
+    public init(plan: ServicePlan, logger: Logger, abdicationLimit: Duration = .seconds(5)) {
+        self.plan = plan
+        self.logger = logger
+        self.abdicationLimit = abdicationLimit
+        group = ElectionGroup(
+            configuration: .init(
+                zooKeeper: plan.zooKeeper, basePath: plan.basePath, required: plan.required,
+                nodeACL: ElectionGroup.Configuration.nodeACL(authenticated: plan.zooKeeper.credentials != nil)),
+            logger: logger)
+    }
+
+    /// This host's contender once it contends.
+    public var contenderID: ContenderID? { contender.withLockedValue { $0 } }
+
+    public func run() async throws {
+        await withTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { await self.group.run() }
+            if let candidate = plan.candidate {
+                tasks.addTask {
+                    guard await self.bootstrap() else { return }
+                    self.contender.withLockedValue { $0 = self.group.contend(candidate) }
+                }
+            }
+            // Until a graceful shutdown (or cancellation) is asked for.
+            try? await gracefulShutdown()
+            if let id = contenderID {
+                let (done, signal) = AsyncStream<Void>.makeStream()
+                tasks.addTask {
+                    await self.group.abdicate(id)
+                    signal.yield()
+                }
+                tasks.addTask {
+                    try? await Task.sleep(for: self.abdicationLimit)
+                    signal.yield()
+                }
+                for await _ in done { break }
+                if group.ownNode(id) != nil {
+                    logger.warning(
+                        "could not delete the own candidate node in time; it goes when the session closes",
+                        metadata: ["limit": "\(abdicationLimit)"])
+                }
+            }
+            tasks.cancelAll()
+        }
+    }
+
+    /// Creates the base path with Mesos' ACL if missing, retrying until ZooKeeper answers.
+    /// Returns false when cancelled first.
+    private func bootstrap() async -> Bool {
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                var zooKeeper = plan.zooKeeper
+                zooKeeper.connectTimeout = plan.sessionTimeout
+                let client = try await ZooKeeperClient.connect(zooKeeper, logger: logger)
+                let report: ChrootBootstrap.Report
+                do {
+                    report = try await ChrootBootstrap.run(
+                        client: client, basePath: plan.basePath, acl: plan.acl, fixACL: false)
+                } catch {
+                    await client.close()
+                    throw error
+                }
+                await client.close()
+                for path in report.created { logger.notice("created", metadata: ["path": "\(path)"]) }
+                if case .differs(let current, let desired) = report.acl {
+                    logger.warning(
+                        "the base path's ACL differs from Mesos' (herald bootstrap --fix-acl changes it)",
+                        metadata: ["is": "\(current)", "want": "\(desired)"])
+                }
+                return true
+            } catch {
+                if failures == 0 || failures % 10 == 0 {
+                    logger.warning(
+                        "cannot bootstrap the base path yet; retrying",
+                        metadata: ["path": "\(plan.basePath)", "error": "\(error)"])
+                }
+                failures += 1
+                let delay = Duration.milliseconds(min(200 << min(failures, 5), 5000))
+                guard (try? await Task.sleep(for: delay)) != nil else { return false }
+            }
+        }
+        return false
+    }
+}

@@ -1,0 +1,73 @@
+public import Discovery
+public import Logging
+public import ServiceLifecycle
+public import UnixSignals
+
+/// The services of one `herald serve`, assembled from a `ServicePlan` (DESIGN.md "Modes"):
+/// every mode serves the socket, publishes, and follows the election and the follower list; a
+/// leader host contends, a follower host registers, a mixed host does both.
+///
+/// Order matters: `ServiceGroup` shuts services down in reverse order, so the election goes
+/// first (abdicate, close the session), then the follower registration, then the publisher
+/// (which publishes their last state), then the socket (final snapshot to watchers, socket file
+/// removed).
+public struct HeraldServer: Sendable {
+    public let plan: ServicePlan
+    public let election: ElectionService
+    public let followers: FollowerDirectory
+    public let discovery: DiscoveryServer
+    public let publisher: Publisher
+    public let services: [any Service]
+
+    /// - Parameter extraServices: more services that need the election (e.g. the DNS refresher),
+    ///   run between the socket and the publisher.
+    public init(
+        plan: ServicePlan, logger: Logger, sinks: [Publisher.Sink] = [],
+        extraServices: (ElectionService) -> [any Service] = { _ in [] }
+    ) {
+        self.plan = plan
+        election = ElectionService(plan: plan, logger: logger)
+        followers = FollowerDirectory(
+            zooKeeper: plan.zooKeeper, basePath: plan.basePath, registration: plan.registration, acl: plan.acl,
+            logger: logger)
+        discovery = DiscoveryServer(
+            configuration: .init(socketPath: plan.socketPath), initial: Publisher.initialInput(plan: plan), logger: logger)
+        publisher = Publisher(
+            election: election, followers: followers, server: discovery, plan: plan, sinks: sinks, logger: logger)
+        let discovery = discovery
+        let followers = followers
+        services =
+            [UntilShutdown("socket") { try await discovery.run() }] + extraServices(election) + [
+                publisher, UntilShutdown("followers") { await followers.run() }, election,
+            ]
+    }
+
+    /// The group to run, shutting down gracefully on SIGTERM and SIGINT (`herald serve` installs
+    /// its own handlers; pass none there).
+    public func serviceGroup(
+        logger: Logger, gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint],
+        maximumGracefulShutdownDuration: Duration = .seconds(20)
+    ) -> ServiceGroup {
+        var configuration = ServiceGroupConfiguration(
+            services: services.map { .init(service: $0) }, gracefulShutdownSignals: gracefulShutdownSignals,
+            logger: logger)
+        configuration.maximumGracefulShutdownDuration = maximumGracefulShutdownDuration
+        configuration.maximumCancellationDuration = .seconds(5)
+        return ServiceGroup(configuration: configuration)
+    }
+}
+
+/// A plain "run until cancelled" task as a service that stops at graceful shutdown.
+struct UntilShutdown: Service, CustomStringConvertible {
+    let description: String
+    let body: @Sendable () async throws -> Void
+
+    init(_ name: String, _ body: @escaping @Sendable () async throws -> Void) {
+        description = name
+        self.body = body
+    }
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown { try await body() }
+    }
+}

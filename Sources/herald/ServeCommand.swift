@@ -1,0 +1,146 @@
+import ArgumentParser
+@preconcurrency import Dispatch
+import Election
+import Foundation
+import HeraldConfig
+import HeraldService
+import Logging
+import ServiceLifecycle
+import Synchronization
+import ZooKeeper
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `herald serve`: the long-running service (DESIGN.md "Modes").
+///
+/// The configuration is checked before anything else (exit 2, one line per mistake). ZooKeeper
+/// being unreachable never ends the service: it keeps retrying and the socket keeps answering
+/// (`disconnected`). SIGTERM or SIGINT shut it down gracefully: abdicate, final snapshot to the
+/// socket's watchers, session closed, socket removed, exit 0, within a bounded time; a second
+/// signal ends it at once.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the Herald service: election, follower registration and the local socket.")
+
+    @OptionGroup var options: ConfigOptions
+
+    @Option(help: "Seconds a graceful shutdown may take before the process exits anyway.")
+    var shutdownTimeout = 30
+
+    func run() async throws {
+        let configuration = try options.load()
+        let logger = try Self.bootstrapLogging(configuration)
+        let servers = try await BootstrapCommand.servers(configuration)
+        let plan = ServicePlan(configuration: configuration, host: HostFacts.resolve(configuration), servers: servers)
+        let hostList = try Self.hostList(configuration)
+        let server = HeraldServer(plan: plan, logger: logger) { election in
+            guard let hostList else { return [] }
+            let group = election.group
+            return [
+                RefresherService(
+                    refresher: ZooKeeperHostsRefresher(
+                        hostList: hostList, servers: servers.split(separator: ",").map(String.init),
+                        interval: .seconds(30), logger: logger
+                    ) { group.setServers($0) })
+            ]
+        }
+        let group = server.serviceGroup(logger: logger, gracefulShutdownSignals: [])
+        let signals = SignalHandling(group: group, logger: logger, limit: .seconds(shutdownTimeout))
+        defer { signals.cancel() }
+        logger.notice(
+            "herald serving",
+            metadata: [
+                "mode": "\(plan.mode.rawValue)", "socket": "\(plan.socketPath)", "zookeeper": "\(servers)",
+                "base": "\(plan.basePath)", "quorum": "\(plan.required)",
+            ])
+        try await group.run()
+        logger.notice("herald stopped")
+    }
+
+    /// The DNS look-up to refresh the servers with, when `herald_zk_dns_server` names one.
+    static func hostList(_ configuration: HeraldConfiguration) throws -> ZooKeeperHostList? {
+        guard configuration.mesosZkHosts == nil, let dnsServer = configuration.heraldZkDnsServer else { return nil }
+        return ZooKeeperHostList(
+            hosts: nil, dnsName: configuration.mesosZkDns, port: configuration.mesosZkPort,
+            resolver: try DNSResolver(server: dnsServer))
+    }
+
+    /// swift-log to stderr (and `herald_log_file`) at `mesos_logging_level`; the C client's log too.
+    static func bootstrapLogging(_ configuration: HeraldConfiguration) throws -> Logger {
+        let level: Logger.Level =
+            switch configuration.mesosLoggingLevel {
+            case .info: .info
+            case .warning: .warning
+            case .error: .error
+            }
+        let file = try configuration.heraldLogFile.map { try FileLogHandler.Sink(path: $0) }
+        LoggingSystem.bootstrap { label in
+            var stderr = StreamLogHandler.standardError(label: label)
+            stderr.logLevel = level
+            guard let file else { return stderr }
+            var copy = FileLogHandler(label: label, sink: file)
+            copy.logLevel = level
+            return MultiplexLogHandler([stderr, copy])
+        }
+        var logger = Logger(label: "herald")
+        logger.logLevel = level
+        ZooKeeperClient.bootstrapLogging(logger)
+        return logger
+    }
+}
+
+/// The DNS refresher as a service (only with `herald_zk_dns_server`).
+struct RefresherService: Service {
+    let refresher: ZooKeeperHostsRefresher
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown { try await refresher.run() }
+    }
+}
+
+/// SIGTERM/SIGINT: the first starts a graceful shutdown and a watchdog that ends the process
+/// after `limit`; a second one ends it at once.
+final class SignalHandling {
+    private let sources: [any DispatchSourceSignal]
+
+    init(group: ServiceGroup, logger: Logger, limit: Duration) {
+        let caught = NIOLockedCounter()
+        sources = [SIGTERM, SIGINT].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                if caught.increment() > 1 {
+                    logger.warning("second signal: exiting at once")
+                    _exit(128 + number)
+                }
+                logger.notice("shutting down", metadata: ["signal": "\(number)"])
+                Task { await group.triggerGracefulShutdown() }
+                DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(limit.components.seconds * 1000))) {
+                    logger.error("graceful shutdown took too long: exiting")
+                    _exit(1)
+                }
+            }
+            source.resume()
+            return source
+        }
+    }
+
+    func cancel() {
+        for source in sources { source.cancel() }
+    }
+}
+
+/// A counter safe to bump from signal-source handlers.
+final class NIOLockedCounter: Sendable {
+    private let value = Mutex(0)
+
+    func increment() -> Int {
+        value.withLock {
+            $0 += 1
+            return $0
+        }
+    }
+}
