@@ -236,7 +236,10 @@ let package = Package(
         ),
         .testTarget(
             name: "heraldTests",
-            dependencies: ["herald", "HeraldTestSupport"],
+            dependencies: [
+                "herald", "HeraldTestSupport", "Discovery",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

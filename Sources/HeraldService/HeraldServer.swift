@@ -31,7 +31,8 @@ public struct HeraldServer: Sendable {
             zooKeeper: plan.zooKeeper, basePath: plan.basePath, registration: plan.registration, acl: plan.acl,
             logger: logger)
         discovery = DiscoveryServer(
-            configuration: .init(socketPath: plan.socketPath), initial: Publisher.initialInput(plan: plan), logger: logger)
+            configuration: .init(socketPath: plan.socketPath), initial: Publisher.initialInput(plan: plan),
+            logger: logger)
         publisher = Publisher(
             election: election, followers: followers, server: discovery, plan: plan, sinks: sinks, logger: logger)
         let discovery = discovery

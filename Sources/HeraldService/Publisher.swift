@@ -92,7 +92,8 @@ public final class Publisher: Service, Sendable {
                 view: state.view,
                 followers: state.followers.map { .init(hostname: $0.hostname, ip: $0.ip, port: $0.port) },
                 zooKeeperHosts: plan.zooKeeperHosts, cluster: plan.cluster,
-                publisher: .init(mode: plan.publisherMode, role: state.role, hostname: plan.hostname), names: plan.names)
+                publisher: .init(mode: plan.publisherMode, role: state.role, hostname: plan.hostname), names: plan.names
+            )
         }
         server.publish(input)
     }

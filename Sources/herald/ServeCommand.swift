@@ -118,7 +118,9 @@ final class SignalHandling {
                 }
                 logger.notice("shutting down", metadata: ["signal": "\(number)"])
                 Task { await group.triggerGracefulShutdown() }
-                DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(limit.components.seconds * 1000))) {
+                DispatchQueue.global().asyncAfter(
+                    deadline: .now() + .milliseconds(Int(limit.components.seconds * 1000))
+                ) {
                     logger.error("graceful shutdown took too long: exiting")
                     _exit(1)
                 }

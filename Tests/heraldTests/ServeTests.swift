@@ -1,0 +1,213 @@
+import Discovery
+import Foundation
+import HeraldTestSupport
+import NIOConcurrencyHelpers
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `herald serve` end to end: separate processes on the real shared ensemble, each test under its
+/// own chroot, observed through the follower sockets as a consumer would.
+@Suite("herald serve", .serialized, .timeLimit(.minutes(3)))
+struct ServeTests {
+    /// One `herald serve` process.
+    final class Instance: Sendable {
+        let name: String
+        let directory: String
+        let pid: pid_t
+        private let reaped = NIOLockedValueBox(false)
+
+        var socket: String { directory + "/\(name).sock" }
+        var log: String { directory + "/\(name).log" }
+
+        init(name: String, directory: String, yaml: String) throws {
+            self.name = name
+            self.directory = directory
+            let config = directory + "/\(name).yaml"
+            try yaml.write(toFile: config, atomically: true, encoding: .utf8)
+            pid = try ChildProcess.spawn(
+                CommandLineTests.binary.path, ["serve", "--config", config], output: directory + "/\(name).log")
+        }
+
+        /// Sends `signal`; with `wait`, reaps the process on a thread of its own and returns its status.
+        @discardableResult
+        func stop(_ signal: Int32 = SIGTERM, wait: Bool = true) async -> Int32? {
+            guard !reaped.withLockedValue({ $0 }) else { return nil }
+            kill(pid, signal)
+            guard wait else { return nil }
+            return await reap()
+        }
+
+        func reap() async -> Int32 {
+            let pid = pid
+            let status: Int32 = await withCheckedContinuation { continuation in
+                Thread {
+                    var raw: Int32 = 0
+                    while waitpid(pid, &raw, 0) == -1, errno == EINTR {}
+                    continuation.resume(returning: raw & 0x7f == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f))
+                }.start()
+            }
+            reaped.withLockedValue { $0 = true }
+            return status
+        }
+
+        var output: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+    }
+
+    /// Five instances (three leader hosts, two followers) on a fresh chroot; stopped afterwards.
+    static func withCluster<T>(
+        leaders: Int = 3, followers: Int = 2, extra: (String) -> String = { _ in "" },
+        _ body: ([Instance], [Instance]) async throws -> T
+    ) async throws -> T {
+        let servers = try TestEnsemble.servers
+        let directory = "/tmp/hs-\(UUID().uuidString.prefix(6).lowercased())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let chroot = "herald-test-serve/\(UUID().uuidString.prefix(8).lowercased())"
+        func yaml(_ name: String, mode: String, port: Int) -> String {
+            """
+            mesos_mode: \(mode)
+            mesos_zk_hosts: \(servers)
+            mesos_zk_chroot: \(chroot)
+            mesos_leaders: [l1, l2, l3]
+            mesos_leader_port: \(port)
+            mesos_follower_port: \(port)
+            herald_hostname: \(name)
+            herald_advertise_ip: 127.0.0.1
+            herald_socket: \(directory)/\(name).sock
+            herald_metrics_listen: ""
+            herald_session_timeout_ms: 3000
+            mesos_logging_level: INFO
+            \(extra(name))
+            """
+        }
+        var leaderInstances: [Instance] = []
+        var followerInstances: [Instance] = []
+        defer {
+            for instance in leaderInstances + followerInstances { kill(instance.pid, SIGKILL) }
+        }
+        do {
+            for index in 1...max(leaders, 1) where leaders > 0 {
+                leaderInstances.append(
+                    try Instance(
+                        name: "l\(index)", directory: directory,
+                        yaml: yaml("l\(index)", mode: "leader", port: 5050 + index)))
+            }
+            for index in 1...max(followers, 1) where followers > 0 {
+                followerInstances.append(
+                    try Instance(
+                        name: "f\(index)", directory: directory,
+                        yaml: yaml("f\(index)", mode: "follower", port: 5060 + index)))
+            }
+            let result = try await body(leaderInstances, followerInstances)
+            for instance in leaderInstances + followerInstances { await instance.stop(SIGKILL) }
+            try? FileManager.default.removeItem(atPath: directory)
+            return result
+        } catch {
+            for instance in leaderInstances + followerInstances {
+                await instance.stop(SIGKILL)
+                print("---- \(instance.name) log:\n\(instance.output.suffix(3000))")
+            }
+            throw error
+        }
+    }
+
+    /// The first snapshot on `instance`'s socket that satisfies `predicate`, within `limit`.
+    static func snapshot(
+        _ instance: Instance, within limit: Duration = .seconds(20), _ what: String,
+        _ predicate: @escaping @Sendable (Snapshot) -> Bool
+    ) async throws -> (Snapshot, ContinuousClock.Instant) {
+        let client = DiscoveryClient(socketPath: instance.socket, timeout: .seconds(5))
+        return try await within(limit, "\(instance.name): \(what)") {
+            for await snapshot in client.updates() where predicate(snapshot) { return (snapshot, .now) }
+            throw SetupError("the updates of \(instance.name) ended")
+        }
+    }
+
+    @Test("five processes: one leader, reported by every follower socket with its DNS names")
+    func agreement() async throws {
+        try await Self.withCluster { leaders, followers in
+            var seen: [Snapshot.Member] = []
+            for follower in followers {
+                let (snapshot, _) = try await Self.snapshot(follower, "a leader, 3 candidates, 2 followers") {
+                    $0.state == .elected && $0.candidates.count == 3
+                        && $0.dns["follower.mesos.service.consul"]?.count == 2
+                }
+                seen.append(snapshot.leader!)
+                #expect(snapshot.quorum == .init(required: 2, present: 3))
+                #expect(snapshot.publisher.role == .observer)
+                #expect(
+                    snapshot.dns["leader.mesos.service.consul"] == [.init(ip: "127.0.0.1", port: snapshot.leader!.port)]
+                )
+                #expect(snapshot.dns["follower.mesos.service.consul"]?.count == 2)
+                #expect(snapshot.dns["master.mesos.service.consul"]?.count == 3)
+            }
+            #expect(Set(seen).count == 1, "the followers agree: \(seen.map(\.hostname))")
+            let leaderName = try #require(seen.first?.hostname)
+            for leader in leaders {
+                let (own, _) = try await Self.snapshot(leader, "its own view") { $0.state == .elected }
+                #expect(own.leader?.hostname == leaderName)
+                #expect(own.publisher.role == (leader.name == leaderName ? .leader : .candidate))
+            }
+            let mode = try #require(
+                FileManager.default.attributesOfItem(atPath: followers[0].socket)[.posixPermissions] as? Int)
+            #expect(mode == 0o660)
+        }
+    }
+
+    @Test("SIGTERM on the leader: a new leader on every follower socket well under the session timeout; exit 0")
+    func gracefulFailover() async throws {
+        try await Self.withCluster { leaders, followers in
+            let (first, _) = try await Self.snapshot(followers[0], "a leader") {
+                $0.state == .elected && $0.candidates.count == 3
+            }
+            let old = try #require(first.leader)
+            let leader = try #require(leaders.first { $0.name == old.hostname })
+            let start = ContinuousClock.now
+            async let status = leader.stop(SIGTERM)
+            var waits: [Duration] = []
+            for follower in followers {
+                let (_, at) = try await Self.snapshot(follower, "a new leader") {
+                    $0.leader.map { $0.epoch > old.epoch } == true
+                }
+                waits.append(at - start)
+            }
+            #expect(await status == 0, "herald serve exits 0 after SIGTERM")
+            #expect(waits.allSatisfy { $0 < .milliseconds(1500) }, "failover seen after \(waits) (session timeout 3 s)")
+            #expect(!FileManager.default.fileExists(atPath: leader.socket), "the socket file is removed")
+        }
+    }
+
+    @Test("SIGKILL on the leader: a new leader only after the session timeout")
+    func crashFailover() async throws {
+        try await Self.withCluster(followers: 1) { leaders, followers in
+            let (first, _) = try await Self.snapshot(followers[0], "a leader") {
+                $0.state == .elected && $0.candidates.count == 3
+            }
+            let old = try #require(first.leader)
+            let leader = try #require(leaders.first { $0.name == old.hostname })
+            let start = ContinuousClock.now
+            await leader.stop(SIGKILL)
+            let (next, at) = try await Self.snapshot(followers[0], "a new leader") {
+                $0.leader.map { $0.epoch > old.epoch } == true
+            }
+            #expect(at - start >= .milliseconds(2000), "not before the session expired (3 s): \(at - start)")
+            #expect(next.leader?.hostname != old.hostname)
+        }
+    }
+
+    @Test("a configuration error exits 2 with its one line, before any ZooKeeper connection")
+    func configurationError() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("herald-serve-\(UUID()).yml").path
+        try "mesos_mode: leader\nmesos_zk_hosts: [127.0.0.1:1]\nherald_session_timeout_ms: 5\n".write(
+            toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try await ChildProcess.run(CommandLineTests.binary.path, ["serve", "--config", path])
+        #expect(result.status == 2)
+        let lines = result.output.split(separator: "\n")
+        #expect(lines.count == 1, "\(result.output)")
+        #expect(lines.first?.contains("herald_session_timeout_ms") == true)
+        #expect(!result.output.contains("ZooKeeper]"), "no ZooKeeper client started")
+    }
+}
