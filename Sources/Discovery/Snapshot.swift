@@ -86,16 +86,29 @@ public struct Snapshot: Hashable, Sendable {
         /// `host:port` of the current (or last) server; null before the first connection.
         public var server: String?
         public var sessionTimeoutMs: Int64
+        /// The session id in hex (`0x…`), null while there is none. An addition to DESIGN.md's
+        /// shape, for `herald status`; readers ignore keys they do not know.
+        public var sessionID: String?
 
-        public init(state: String, server: String?, sessionTimeoutMs: Int64) {
+        public init(state: String, server: String?, sessionTimeoutMs: Int64, sessionID: String? = nil) {
             self.state = state
             self.server = server
             self.sessionTimeoutMs = sessionTimeoutMs
+            self.sessionID = sessionID
         }
 
         enum CodingKeys: String, CodingKey {
             case state, server
             case sessionTimeoutMs = "session_timeout_ms"
+            case sessionID = "session_id"
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            state = try container.decode(String.self, forKey: .state)
+            server = try container.decodeIfPresent(String.self, forKey: .server)
+            sessionTimeoutMs = try container.decode(Int64.self, forKey: .sessionTimeoutMs)
+            sessionID = try container.decodeIfPresent(String.self, forKey: .sessionID)
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -103,6 +116,7 @@ public struct Snapshot: Hashable, Sendable {
             try container.encode(state, forKey: .state)
             try container.encode(server, forKey: .server)
             try container.encode(sessionTimeoutMs, forKey: .sessionTimeoutMs)
+            try container.encode(sessionID, forKey: .sessionID)
         }
     }
 

@@ -107,6 +107,7 @@ extension Snapshot.ZooKeeperStatus {
         let (seconds, attoseconds) = connection.sessionTimeout.components
         self.init(
             state: connection.state.rawValue, server: connection.server,
-            sessionTimeoutMs: seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+            sessionTimeoutMs: seconds * 1000 + attoseconds / 1_000_000_000_000_000,
+            sessionID: connection.sessionID.map { "0x" + String(UInt64(bitPattern: $0), radix: 16) })
     }
 }

@@ -24,7 +24,8 @@ enum Fixtures {
             state: state ?? (leader == nil ? .noLeader : .elected), leader: leader.map(candidate), stale: stale,
             candidates: candidates.map(candidate), required: required,
             connection: ConnectionInfo(
-                state: stale ? .connecting : .connected, server: server, sessionTimeout: .seconds(10)))
+                state: stale ? .connecting : .connected, server: server, sessionTimeout: .seconds(10),
+                sessionID: server == nil ? nil : 0x1_0000_abcd))
     }
 
     static func input(

@@ -150,6 +150,17 @@ struct ServeTests {
                 #expect(own.leader?.hostname == leaderName)
                 #expect(own.publisher.role == (leader.name == leaderName ? .leader : .candidate))
             }
+            // `herald status` sees the same, plus what only ZooKeeper knows.
+            let status = try await ChildProcess.run(
+                CommandLineTests.binary.path, ["status", "--config", followers[0].directory + "/f1.yaml", "--json"])
+            #expect(status.status == 0, "\(status.output)")
+            let report = try #require(
+                try JSONSerialization.jsonObject(with: Data(status.output.utf8)) as? [String: Any])
+            #expect(report["followers"] as? [String] == ["f1", "f2"])
+            let snapshot = report["snapshot"] as? [String: Any]
+            #expect((snapshot?["leader"] as? [String: Any])?["hostname"] as? String == leaderName)
+            let modes = (report["servers"] as? [[String: Any]])?.compactMap { $0["mode"] as? String } ?? []
+            #expect(modes.count == 3 && modes.filter { $0 == "leader" }.count == 1, "server modes: \(modes)")
             let mode = try #require(
                 FileManager.default.attributesOfItem(atPath: followers[0].socket)[.posixPermissions] as? Int)
             #expect(mode == 0o660)
