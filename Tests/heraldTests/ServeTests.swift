@@ -221,4 +221,40 @@ struct ServeTests {
         #expect(lines.first?.contains("herald_session_timeout_ms") == true)
         #expect(!result.output.contains("ZooKeeper]"), "no ZooKeeper client started")
     }
+
+    @Test("ZooKeeper unreachable: the socket answers disconnected, the service stays up, SIGTERM still ends it")
+    func unreachable() async throws {
+        let directory = "/tmp/hs-\(UUID().uuidString.prefix(6).lowercased())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let instance = try Instance(
+            name: "lone", directory: directory,
+            yaml: """
+                mesos_mode: leader
+                mesos_zk_hosts: [127.0.0.1:1]
+                herald_socket: \(directory)/lone.sock
+                herald_metrics_listen: ""
+                herald_hostname: lone
+                herald_advertise_ip: 127.0.0.1
+                herald_session_timeout_ms: 2000
+                """)
+        do {
+            let (snapshot, _) = try await Self.snapshot(instance, "a disconnected snapshot") { _ in true }
+            #expect(snapshot.state == .disconnected)
+            #expect(snapshot.leader == nil)
+            #expect(snapshot.zookeeper.state == "connecting")
+            // Still serving after a few session timeouts.
+            try await Task.sleep(for: .seconds(5))
+            let again = try await DiscoveryClient(socketPath: instance.socket).current()
+            #expect(again.state == .disconnected)
+            let start = ContinuousClock.now
+            let status = await instance.stop(SIGTERM)
+            #expect(status == 0)
+            #expect(ContinuousClock.now - start < .seconds(10), "a bounded shutdown without ZooKeeper")
+        } catch {
+            await instance.stop(SIGKILL)
+            print(instance.output.suffix(3000))
+            throw error
+        }
+    }
 }
