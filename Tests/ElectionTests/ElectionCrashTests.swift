@@ -38,7 +38,7 @@ struct ElectionCrashTests {
         let observer = try ElectionHarness.group(base: base, required: 1)
         try await ElectionHarness.running([contender, observer]) {
             let crashed = try await ElectionHarness.agreedLeader([contender, observer], "the child process leads") {
-                $0.info.hostname == "contender-7-0"
+                $0.info.hostname == "contender-7"
             }
             let id = contender.contend(ElectionHarness.info(1))
             _ = try await ElectionHarness.view(of: observer, "two candidates") { $0.present == 2 }

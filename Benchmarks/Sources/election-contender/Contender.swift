@@ -11,14 +11,19 @@ import ZooKeeper
 #endif
 
 /// One election process for tests and benchmarks: runs an `ElectionGroup` with `--contenders`
-/// contenders (0: an observer only) and prints one line per event on stdout:
+/// contenders (0: an observer only) and prints one line per event on stdout, the protocol the
+/// election benchmark's harnesses share (`Benchmarks/election/PROTOCOL.md`):
 ///
 ///     <CLOCK_MONOTONIC ns> ready
-///     <ns> elected <contender> <node> <epoch>
-///     <ns> demoted <contender> <reason>
-///     <ns> leader <node|-> <epoch|0> <state>
+///     <ns> elected <name>             the library says this contender leads
+///     <ns> demoted <name>             … no longer leads
+///     <ns> lead <name> <0|1>          the contender's own belief changed (polled every --poll-ms)
+///     <ns> leader <name|->            the leader this process sees changed
+///     <ns> releasing <name>           asked to release (stdin `release NAME`, or SIGTERM for all)
+///     <ns> released <name>            released
 ///
-/// SIGTERM or SIGINT: every contender abdicates (the node is deleted first), then it exits 0.
+/// Contenders are named `<name>` (one) or `<name>-<i>` (several); the name is the MasterInfo
+/// host name. SIGTERM or SIGINT: every contender releases (the node is deleted first), then exit 0.
 /// CLOCK_MONOTONIC is the clock of Python's `time.monotonic_ns` and Java's `System.nanoTime`
 /// on Linux, so timestamps compare across processes and harnesses.
 @main
@@ -41,8 +46,14 @@ struct ContenderCommand: AsyncParsableCommand {
     @Option(help: "Session timeout in milliseconds.")
     var sessionTimeoutMs: Int = 4000
 
-    @Option(help: "Index of this process: sets the advertised address 10.0.<index>.<n>.")
+    @Option(help: "Name of this process' contender(s).")
+    var name: String?
+
+    @Option(help: "Index of this process: sets the advertised address 10.0.<index>.<n> (and the default name).")
     var index: Int = 0
+
+    @Option(help: "How often each contender's belief is polled, in milliseconds (0: never).")
+    var pollMs: Int = 1
 
     func run() async throws {
         var logger = Logger(label: "election-contender")
@@ -52,12 +63,20 @@ struct ContenderCommand: AsyncParsableCommand {
         let group = ElectionGroup(
             configuration: .init(zooKeeper: zooKeeper, basePath: base, required: required), logger: logger)
         let events = group.events()
-        let ids = (0..<contenders).map { number in
-            group.contend(
+        let base = name ?? "contender-\(index)"
+        let names = (0..<contenders).map { contenders == 1 ? base : "\(base)-\($0)" }
+        var byID: [ContenderID: String] = [:]
+        var byName: [String: ContenderID] = [:]
+        for (number, contenderName) in names.enumerated() {
+            let id = group.contend(
                 MasterInfo(
                     id: UUID().uuidString.lowercased(), ipv4: "10.0.\(index % 256).\(number % 250 + 1)",
-                    port: 5050, hostname: "contender-\(index)-\(number)", version: "1.11.0"))
+                    port: 5050, hostname: contenderName, version: nil))
+            byID[id] = contenderName
+            byName[contenderName] = id
         }
+        let nameOf = byID
+        let idOf = byName
         signal(SIGTERM, SIG_IGN)
         signal(SIGINT, SIG_IGN)
         let stop = AsyncStream<Void>.makeStream()
@@ -72,23 +91,64 @@ struct ContenderCommand: AsyncParsableCommand {
         await withTaskGroup(of: Void.self) { tasks in
             tasks.addTask { await group.run() }
             tasks.addTask {
-                for await event in events { Self.emit(event) }
+                for await event in events { Self.emit(event, names: nameOf) }
+            }
+            if pollMs > 0 {
+                tasks.addTask { await Self.pollBeliefs(group, nameOf, every: .milliseconds(pollMs)) }
+            }
+            tasks.addTask {
+                // stdin: `release NAME` lines.
+                for await line in Self.standardInputLines() {
+                    let words = line.split(separator: " ")
+                    guard words.count == 2, words[0] == "release", let id = idOf[String(words[1])] else { continue }
+                    Self.emit("releasing \(words[1])")
+                    await group.abdicate(id)
+                    Self.emit("released \(words[1])")
+                }
             }
             for await _ in stop.stream { break }
-            for id in ids { await group.abdicate(id) }
-            Self.emit("abdicated")
-            tasks.cancelAll()
+            for (id, contenderName) in nameOf.sorted(by: { $0.key < $1.key }) {
+                Self.emit("releasing \(contenderName)")
+                await group.abdicate(id)
+                Self.emit("released \(contenderName)")
+            }
+            Glibc.exit(0)
         }
     }
 
-    static func emit(_ event: ElectionEvent) {
+    /// The belief an application would act on: `leaderEpoch` (which honours the lease).
+    static func pollBeliefs(_ group: ElectionGroup, _ names: [ContenderID: String], every interval: Duration) async {
+        var believed: [ContenderID: Bool] = [:]
+        while !Task.isCancelled {
+            for (id, name) in names {
+                let now = group.leaderEpoch(id) != nil
+                if believed[id, default: false] != now {
+                    believed[id] = now
+                    emit("lead \(name) \(now ? 1 : 0)")
+                }
+            }
+            try? await Task.sleep(for: interval)
+        }
+    }
+
+    /// Lines of stdin, read on a thread of their own; ends at EOF.
+    static func standardInputLines() -> AsyncStream<String> {
+        let (stream, continuation) = AsyncStream<String>.makeStream()
+        Thread {
+            while let line = readLine() { continuation.yield(line) }
+            continuation.finish()
+        }.start()
+        return stream
+    }
+
+    static func emit(_ event: ElectionEvent, names: [ContenderID: String]) {
         switch event {
-        case .elected(let id, let node, let epoch):
-            emit("elected \(id.value) \(node) \(epoch)")
-        case .demoted(let id, let reason):
-            emit("demoted \(id.value) \(reason)")
+        case .elected(let id, _, _):
+            emit("elected \(names[id] ?? "?")")
+        case .demoted(let id, _):
+            emit("demoted \(names[id] ?? "?")")
         case .leaderChanged(_, let leader):
-            emit("leader \(leader?.node ?? "-") \(leader?.epoch ?? 0)")
+            emit("leader \(leader?.info.hostname ?? "-")")
         default:
             break
         }
