@@ -78,6 +78,9 @@ public struct ContenderState: Hashable, Sendable {
         case noQuorum
         case nodeLost
         case abdicated
+        /// No reply from ZooKeeper for most of a session timeout (the process was paused, or
+        /// the network is silent): the session may be expiring, so the leader stops at once.
+        case leaseExpired
     }
 
     public internal(set) var phase: Phase = .idle

@@ -18,6 +18,8 @@ enum DriverInput: Sendable {
     case contend(ContenderID, MasterInfo)
     case abdicate(ContenderID, CheckedContinuation<Void, Never>)
     case setServers(String)
+    case heartbeatDone(generation: Int, sentAt: ContinuousClock.Instant)
+    case leaseCheck(generation: Int)
 }
 
 /// A read of the base path: the listing, and the gets of members not known yet.
@@ -28,6 +30,8 @@ struct ReadResult: Sendable {
     var fetched: [String: GroupRead.Entry]
     /// The watch left by this read (children, or existence of a missing base path).
     var watch: Watch?
+    /// When the listing was sent: the server heard from the session after this.
+    var sentAt: ContinuousClock.Instant = .now
 }
 
 /// What a contender's create needs; `findFirst` after an ambiguous failure in this session.
@@ -57,6 +61,9 @@ enum Effect: Sendable {
     case delete(ZooKeeperClient, generation: Int, path: String)
     case close(ZooKeeperClient)
     case resume(CheckedContinuation<Void, Never>)
+    /// A cheap request that proves the session alive (renews the leaders' lease).
+    case heartbeat(ZooKeeperClient, generation: Int, path: String, after: Duration)
+    case leaseTimer(generation: Int, at: ContinuousClock.Instant)
 
     typealias Count = @Sendable ((inout ElectionGroup.Statistics) -> Void) -> Void
 
@@ -118,6 +125,16 @@ enum Effect: Sendable {
             await client.close()
         case .resume(let continuation):
             continuation.resume()
+        case .heartbeat(let client, let generation, let path, let delay):
+            guard (try? await Task.sleep(for: delay)) != nil else { return }
+            let sentAt = ContinuousClock.now
+            count { $0.heartbeats += 1 }
+            // Any reply proves the session was alive when the request left.
+            guard (try? await client.exists(path)) != nil else { return }
+            post.yield(.heartbeatDone(generation: generation, sentAt: sentAt))
+        case .leaseTimer(let generation, let deadline):
+            guard (try? await Task.sleep(until: deadline, clock: .continuous)) != nil else { return }
+            post.yield(.leaseCheck(generation: generation))
         }
     }
 
@@ -135,6 +152,7 @@ enum Effect: Sendable {
             $0.requests += 1
             $0.reads += 1
         }
+        let sentAt = ContinuousClock.now
         let children: [String]
         let pzxid: Int64
         var left: Watch?
@@ -157,7 +175,7 @@ enum Effect: Sendable {
         }
         let unknown = children.filter { MemberName($0) != nil && !known.contains($0) }
         let fetched = try await fetch(client, basePath: basePath, names: unknown, count: count)
-        return ReadResult(children: children, pzxid: pzxid, fetched: fetched, watch: left)
+        return ReadResult(children: children, pzxid: pzxid, fetched: fetched, watch: left, sentAt: sentAt)
     }
 
     /// Plain gets of `names` (no data watch: the Mesos detector rule); a node that vanished is

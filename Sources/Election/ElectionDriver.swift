@@ -51,6 +51,14 @@ struct ElectionDriver {
     private var reportedInvalid: Set<String> = []
     private var reportedHazards: Set<String> = []
     private var quorumHeld: Bool?
+    /// Until when a leader may act: the last request that got a reply was sent at `t`, so the
+    /// server heard from the session after `t` and cannot expire it before `t` + its timeout;
+    /// the lease ends at `t` + `leaseFraction` × timeout. Renewed by reads and heartbeats.
+    private(set) var leaseUntil: ContinuousClock.Instant?
+    /// The lease ran out while leading: contenders are suspended until a reply renews it.
+    private var leaseLapsed = false
+    private var heartbeatPending = false
+    static let leaseFraction = 0.8
     private var demotions: [ElectionEvent] = []
     private var viewEvents: [ElectionEvent] = []
     private var elections: [ElectionEvent] = []
@@ -156,6 +164,14 @@ struct ElectionDriver {
             return startCreate(id)
         case .deleted(let path, let generation, let error):
             return deleted(path, generation: generation, error: error)
+        case .heartbeatDone(let generation, let sentAt):
+            guard generation == session?.generation else { return [] }
+            heartbeatPending = false
+            return renewLease(sentAt: sentAt) + keepLeaseAlive()
+        case .leaseCheck(let generation):
+            guard generation == session?.generation, let leaseUntil, ContinuousClock.now >= leaseUntil, !leases.isEmpty
+            else { return [] }
+            return lapseLease()
         case .setServers(let servers):
             // New sessions use the new list; the current one moves if its server left it.
             configuration.zooKeeper.servers = servers
@@ -296,6 +312,9 @@ struct ElectionDriver {
         session = nil
         lastRead = nil
         deletingStrays = []
+        leaseUntil = nil
+        leaseLapsed = false
+        heartbeatPending = false
         return effects + [.openSession(generation: generation + 1, after: nextDelay(&sessionFailures))]
     }
 
@@ -325,6 +344,7 @@ struct ElectionDriver {
         guard let current = session else { return [] }
         session?.reading = false
         readFailures = 0
+        var renewal = renewLease(sentAt: result.sentAt)
         var effects: [Effect] = []
         if let watch = result.watch {
             effects.append(.awaitWatch(watch, generation: current.generation))
@@ -341,7 +361,8 @@ struct ElectionDriver {
         }
         effects += deleteStrays(read, session: current)
         if session?.readAgain == true { effects += requestRead() }
-        return effects
+        renewal += keepLeaseAlive()
+        return renewal + effects
     }
 
     /// Deletes nodes carrying one of this process' contender ids that another session owns:
@@ -486,6 +507,73 @@ struct ElectionDriver {
         if case .idle = contenders[id]!.state.phase { contenders[id] = nil }
         // No read here: the children watch reports the deletion.
         return waiters.map(Effect.resume)
+    }
+
+    // MARK: Lease
+
+    /// The contenders that lead right now.
+    private var leases: [ContenderID] {
+        contenders.keys.filter { if case .leader = contenders[$0]!.state.phase { return true } else { return false } }
+    }
+
+    private var sessionTimeout: Duration {
+        session?.client.session?.negotiatedTimeout ?? configuration.zooKeeper.sessionTimeout
+    }
+
+    /// A reply to a request sent at `sentAt` renews the lease; after a lapse, the contenders
+    /// come back as on a reconnect (leading again only on a fresh view).
+    private mutating func renewLease(sentAt: ContinuousClock.Instant) -> [Effect] {
+        let until = sentAt + sessionTimeout * Self.leaseFraction
+        guard leaseUntil.map({ until > $0 }) ?? true else { return [] }
+        leaseUntil = until
+        var effects: [Effect] = []
+        if let current = session {
+            effects.append(.leaseTimer(generation: current.generation, at: until))
+        }
+        if leaseLapsed, let current = session, current.connected, let id = current.id {
+            leaseLapsed = false
+            logger.notice("ZooKeeper answers again: contenders resume on the next read")
+            for contender in contenders.keys.sorted() {
+                for action in contenders[contender]!.state.handle(.session(.connected(id: id))) {
+                    effects += apply(action, for: contender)
+                }
+            }
+            effects += requestRead()
+        }
+        return effects
+    }
+
+    /// While a contender leads, a heartbeat every third of the session timeout renews the lease.
+    private mutating func keepLeaseAlive() -> [Effect] {
+        guard !heartbeatPending, !leases.isEmpty || leaseLapsed, let current = session, current.connected else {
+            return []
+        }
+        heartbeatPending = true
+        return [
+            .heartbeat(
+                current.client, generation: current.generation, path: configuration.basePath,
+                after: sessionTimeout / 3)
+        ]
+    }
+
+    /// No reply for most of a session timeout: every leader steps down now, before the server
+    /// can expire the session and another contender take over.
+    private mutating func lapseLease() -> [Effect] {
+        logger.warning(
+            "no reply from ZooKeeper within the lease: leaders step down",
+            metadata: ["lease": "\(sessionTimeout * Self.leaseFraction)"])
+        leaseLapsed = true
+        var effects: [Effect] = []
+        for id in contenders.keys.sorted() {
+            for action in contenders[id]!.state.handle(.session(.disconnected)) {
+                if case .demoted = action {
+                    effects += apply(.demoted(.leaseExpired), for: id)
+                } else {
+                    effects += apply(action, for: id)
+                }
+            }
+        }
+        return effects + keepLeaseAlive()
     }
 
     // MARK: Observer

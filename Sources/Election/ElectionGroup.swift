@@ -56,6 +56,8 @@ public final class ElectionGroup: Sendable {
         public var watchEvents = 0
         public var reads = 0
         public var sessions = 0
+        /// Lease heartbeats (not in `requests`): one per third of a session timeout while leading.
+        public var heartbeats = 0
 
         public init() {}
     }
@@ -65,6 +67,7 @@ public final class ElectionGroup: Sendable {
         var leaders: [ContenderID: Int64] = [:]
         var ownNodes: [ContenderID: String] = [:]
         var session: SessionInfo?
+        var leaseUntil: ContinuousClock.Instant?
         var listeners: [Int: AsyncStream<ElectionEvent>.Continuation] = [:]
         var nextListener = 0
         var nextContender = 0
@@ -101,8 +104,16 @@ public final class ElectionGroup: Sendable {
 
     public var statistics: Statistics { shared.withLockedValue { $0.statistics } }
 
-    /// The epoch of `contender` while it leads, else nil.
-    public func leaderEpoch(_ contender: ContenderID) -> Int64? { shared.withLockedValue { $0.leaders[contender] } }
+    /// The epoch of `contender` while it leads, else nil: the check to make before acting as the
+    /// leader. It also honours the lease: once most of a session timeout has passed without a
+    /// reply from ZooKeeper (a paused process, a silent network) it is nil at once, before the
+    /// server can expire the session and elect someone else, and before any event says so.
+    public func leaderEpoch(_ contender: ContenderID) -> Int64? {
+        shared.withLockedValue { state in
+            guard let until = state.leaseUntil, ContinuousClock.now < until else { return nil }
+            return state.leaders[contender]
+        }
+    }
 
     /// The name of `contender`'s candidate node while it holds one.
     public func ownNode(_ contender: ContenderID) -> String? { shared.withLockedValue { $0.ownNodes[contender] } }
@@ -192,6 +203,7 @@ public final class ElectionGroup: Sendable {
             state.leaders = driver.leaders
             state.ownNodes = driver.ownNodes
             state.session = driver.sessionInfo
+            state.leaseUntil = driver.leaseUntil
             state.statistics.sessions = driver.generation
             return Array(state.listeners.values)
         }

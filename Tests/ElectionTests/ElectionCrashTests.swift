@@ -71,4 +71,66 @@ struct ElectionCrashTests {
             #expect(contender.leaderEpoch(id) == to?.epoch)
         }
     }
+
+    static func monotonicNanoseconds() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+    }
+
+    @Test(
+        "a leader paused past its session timeout: the successor leads only after, and the old one never believes it leads again"
+    )
+    func pausedLeader() async throws {
+        let servers = try TestEnsemble.servers
+        let base = try await ElectionHarness.freshBase()
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("herald-pause-\(UUID()).out").path
+        defer { unlink(output) }
+        let timeoutMs = 2000
+        let pid = try ChildProcess.spawn(
+            Self.contenderBinary,
+            ["--servers", servers, "--base", base, "--session-timeout-ms", "\(timeoutMs)", "--name", "paused"],
+            output: output)
+        defer {
+            kill(pid, SIGCONT)
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+        }
+        let contender = try ElectionHarness.group(base: base, required: 1)
+        let observer = try ElectionHarness.group(base: base, required: 1)
+        try await ElectionHarness.running([contender, observer]) {
+            let paused = try await ElectionHarness.agreedLeader([observer], "the child process leads") {
+                $0.info.hostname == "paused"
+            }
+            let id = contender.contend(ElectionHarness.info(1))
+            _ = try await ElectionHarness.view(of: observer, "two candidates") { $0.present == 2 }
+            let events = contender.events()
+            let stoppedAt = ContinuousClock.now
+            kill(pid, SIGSTOP)
+            try await within(.seconds(20), "the successor's election") {
+                for await event in events {
+                    if case .elected(id, _, _) = event { return }
+                }
+                throw SetupError("the contender stopped")
+            }
+            let waited = ContinuousClock.now - stoppedAt
+            #expect(waited >= .milliseconds(timeoutMs * 2 / 3), "not before the paused session expired: \(waited)")
+            let resumedAt = Self.monotonicNanoseconds()
+            kill(pid, SIGCONT)
+            // The child finds its session gone and contends again with a new node.
+            _ = try await ElectionHarness.view(of: observer, "the resumed child's new node") { view in
+                view.present == 2 && view.candidates.contains { $0.info.hostname == "paused" && $0.node != paused.node }
+            }
+            let lines = ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").split(separator: "\n")
+            let afterResume = lines.compactMap { line -> String? in
+                let parts = line.split(separator: " ", maxSplits: 1)
+                guard parts.count == 2, let at = Int64(parts[0]), at >= resumedAt else { return nil }
+                return String(parts[1])
+            }
+            #expect(!afterResume.contains("lead paused 1"), "the resumed process believed it led: \(afterResume)")
+            #expect(afterResume.contains("lead paused 0"), "its belief ended: \(afterResume)")
+            #expect(contender.leaderEpoch(id) != nil, "the successor still leads")
+        }
+    }
 }

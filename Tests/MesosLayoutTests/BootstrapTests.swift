@@ -9,7 +9,9 @@ import ZooKeeper
 /// `ChrootBootstrap` against the shared real ensemble; each test uses its own chroot.
 @Suite("Chroot bootstrap against a real ensemble")
 struct BootstrapTests {
-    func uniqueBase() -> String { "/herald-bootstrap-tests/\(UUID().uuidString.prefix(8).lowercased())/mesos" }
+    /// A top-level parent per test: a secured bootstrap creates its parents with its own ACL, so a
+    /// shared parent would lock the other tests out depending on which ran first.
+    func uniqueBase() -> String { "/herald-bootstrap-test-\(UUID().uuidString.prefix(8).lowercased())/mesos" }
 
     @Test("creates the chroot and its parents with world:read plus the digest identity, idempotently")
     func createsSecuredChroot() async throws {

@@ -116,17 +116,22 @@ struct ContenderCommand: AsyncParsableCommand {
         }
     }
 
-    /// The belief an application would act on: `leaderEpoch` (which honours the lease).
+    /// The belief an application would act on: `leaderEpoch` (which honours the lease). After a
+    /// gap of more than five intervals (the process was stopped), the first poll is printed even
+    /// when unchanged: what the process believed the moment it ran again.
     static func pollBeliefs(_ group: ElectionGroup, _ names: [ContenderID: String], every interval: Duration) async {
         var believed: [ContenderID: Bool] = [:]
+        var last = ContinuousClock.now
         while !Task.isCancelled {
+            let resumed = ContinuousClock.now - last > interval * 5
             for (id, name) in names {
                 let now = group.leaderEpoch(id) != nil
-                if believed[id, default: false] != now {
+                if believed[id, default: false] != now || (resumed && now) {
                     believed[id] = now
                     emit("lead \(name) \(now ? 1 : 0)")
                 }
             }
+            last = ContinuousClock.now
             try? await Task.sleep(for: interval)
         }
     }
