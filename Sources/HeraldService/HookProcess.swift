@@ -23,9 +23,9 @@ final class HookProcess: Sendable {
         case exited(Int32)
         /// The shell was killed by this signal (not by Herald).
         case signalled(Int32)
-        /// The timeout (or a cancellation) passed: the group got SIGTERM and, if it was still
-        /// running after the grace period, SIGKILL.
-        case terminated(killed: Bool)
+        /// The timeout passed, or `terminate()` was called (`requested`): the group got SIGTERM
+        /// and, if the shell was still running after the grace period, SIGKILL (`killed`).
+        case terminated(killed: Bool, requested: Bool)
     }
 
     struct SpawnError: Error, CustomStringConvertible {
@@ -130,6 +130,7 @@ final class HookProcess: Sendable {
         var termAt = clock.now.advanced(by: timeout)
         var killAt: ContinuousClock.Instant?
         var killed = false
+        var requested = false
         var open: [(fd: Int32, stream: HookOutput.Stream)] = [(stdout, .stdout), (stderr, .stderr)]
         var exited = false
         while !exited {
@@ -147,7 +148,10 @@ final class HookProcess: Sendable {
                 if fds[fds.count - 1].revents != 0 {
                     let state = drainWake()
                     exited = state.exited
-                    if state.terminateRequested, killAt == nil { termAt = clock.now }
+                    if state.terminateRequested, killAt == nil {
+                        requested = true
+                        termAt = clock.now
+                    }
                 }
             }
             if exited { break }
@@ -175,7 +179,7 @@ final class HookProcess: Sendable {
             close(wakeRead)
             close(wakeWrite)
         }
-        if killAt != nil { return .terminated(killed: killed) }
+        if killAt != nil { return .terminated(killed: killed, requested: requested) }
         // WIFEXITED / WEXITSTATUS / WTERMSIG, spelled out (the C macros are not imported).
         return status & 0x7f == 0 ? .exited((status >> 8) & 0xff) : .signalled(status & 0x7f)
     }

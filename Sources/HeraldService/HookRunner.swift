@@ -152,6 +152,7 @@ public final class HookRunner: Service, Sendable {
             return
         }
         logger[metadataKey: "hook_pid"] = "\(process.pid)"
+        logger.debug("hook started")
         if !queue.withLockedValue({ $0.started(process) }) { process.terminate() }
         defer { queue.withLockedValue { $0.finished() } }
 
@@ -176,14 +177,15 @@ public final class HookRunner: Service, Sendable {
             logger.warning("hook failed with exit status \(status)", metadata: ["elapsed": "\(elapsed)"])
         case .signalled(let signal):
             logger.warning("hook was killed by signal \(signal)", metadata: ["elapsed": "\(elapsed)"])
-        case .terminated(let killed):
+        case .terminated(let killed, let requested):
             let how =
                 killed
                 ? "SIGTERM, and SIGKILL \(configuration.killGrace) later"
                 : "SIGTERM and ended within \(configuration.killGrace)"
-            logger.warning(
-                "hook timed out after \(configuration.timeout): its process group got \(how)",
-                metadata: ["elapsed": "\(elapsed)"])
+            let why =
+                requested
+                ? "hook stopped: the hook runner was cancelled" : "hook timed out after \(configuration.timeout)"
+            logger.warning("\(why); its process group got \(how)", metadata: ["elapsed": "\(elapsed)"])
         }
     }
 
