@@ -78,7 +78,7 @@ public enum Hook: String, Hashable, Sendable, CaseIterable, CustomStringConverti
             node = leader?.path ?? electedNode
             epoch = String(electedEpoch)
         case .demoted(_, let reason):
-            environment["HERALD_REASON"] = reasonName(reason)
+            environment["HERALD_REASON"] = reason.name
         case .leaderChanged(let from, let to):
             leader = to
             node = to?.path ?? ""
@@ -99,10 +99,13 @@ public enum Hook: String, Hashable, Sendable, CaseIterable, CustomStringConverti
     static func address(of candidate: Candidate) -> String {
         candidate.info.pidAddress ?? "\(candidate.info.ipv4):\(candidate.info.port)"
     }
+}
 
-    /// Snake case, like every other value Herald shows to scripts and scrapers.
-    static func reasonName(_ reason: ContenderState.Reason) -> String {
-        switch reason {
+extension ContenderState.Reason {
+    /// Snake case, like every other value Herald shows to scripts and scrapers (`HERALD_REASON`,
+    /// the `reason` label of `herald_elections_lost_total`).
+    var name: String {
+        switch self {
         case .disconnected: "disconnected"
         case .sessionExpired: "session_expired"
         case .readOnly: "read_only"
