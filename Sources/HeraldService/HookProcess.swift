@@ -138,6 +138,10 @@ final class HookProcess: Sendable {
             var fds = open.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
             fds.append(pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0))
             let ready = poll(&fds, nfds_t(fds.count), deadline.map { Self.milliseconds(until: $0, clock) } ?? -1)
+            if ready == -1, errno != EINTR {
+                // Cannot happen with valid descriptors; do not spin on it: let the deadlines act.
+                usleep(10_000)
+            }
             if ready > 0 {
                 for (index, pipe) in open.enumerated().reversed() where fds[index].revents != 0 {
                     if !Self.read(pipe.fd, pipe.stream, output) {

@@ -18,6 +18,8 @@ public import ServiceLifecycle
 /// - a non-zero exit is one warning; at the timeout the process group gets SIGTERM and, after
 ///   `killGrace`, SIGKILL (so children that ignore SIGTERM go too), logged as one warning;
 ///   then the next hook runs;
+/// - a hook ends when its shell exits: what it deliberately leaves running in the background is
+///   neither waited for nor killed (its output after that point is not logged);
 /// - at most `maxPending` hooks wait behind the running one; beyond that the oldest waiting
 ///   one is dropped, with one warning per drop (see `HookQueue`).
 ///

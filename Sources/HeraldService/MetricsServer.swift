@@ -32,7 +32,8 @@ public final class MetricsServer: Service, Sendable {
             self.idleTimeout = idleTimeout
         }
 
-        /// From `herald_metrics_listen`'s `host:port`, or `[v6-address]:port`.
+        /// From `herald_metrics_listen`'s `host:port`, or `[v6-address]:port`. The key's empty
+        /// value means no metrics endpoint: the caller does not create a server then.
         public init(listen: String, idleTimeout: Duration = .seconds(60)) throws(MetricsServerError) {
             var host = Substring(listen)
             guard let colon = host.lastIndex(of: ":"), let port = Int(host[host.index(after: colon)...]),
