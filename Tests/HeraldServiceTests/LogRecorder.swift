@@ -1,0 +1,108 @@
+import Logging
+import Synchronization
+
+/// Records what a `Logger` is given, for tests to read and to wait on.
+///
+/// Waiting is event-driven: `wait(count:where:)` suspends until enough records match (counting
+/// the ones already there, then each new one once), so tests never sleep to let a hook or a
+/// connection catch up.
+final class LogRecorder: Sendable {
+    struct Record: Sendable, CustomStringConvertible {
+        var level: Logger.Level
+        var message: String
+        var metadata: [String: String]
+
+        var description: String {
+            let fields = metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            return "\(level) \(message) [\(fields.joined(separator: " "))]"
+        }
+    }
+
+    private struct Waiter {
+        var id: Int
+        var predicate: @Sendable (Record) -> Bool
+        var missing: Int
+        var continuation: CheckedContinuation<Void, any Error>
+    }
+
+    private struct State {
+        var records: [Record] = []
+        var waiters: [Waiter] = []
+        var nextID = 0
+    }
+
+    private let state = Mutex(State())
+
+    /// A logger at `trace` that records into this recorder.
+    func logger(label: String = "herald.tests") -> Logger {
+        var logger = Logger(label: label) { _ in Handler(recorder: self) }
+        logger.logLevel = .trace
+        return logger
+    }
+
+    var records: [Record] { state.withLock { $0.records } }
+
+    func records(where predicate: (Record) -> Bool) -> [Record] {
+        state.withLock { $0.records.filter(predicate) }
+    }
+
+    /// Returns once at least `count` records match `predicate`. Throws `CancellationError` when
+    /// the test is cancelled (its time limit passed) while waiting.
+    func wait(count: Int = 1, where predicate: @escaping @Sendable (Record) -> Bool) async throws {
+        let id = state.withLock { state in
+            defer { state.nextID += 1 }
+            return state.nextID
+        }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let done = state.withLock { state in
+                    let missing = count - state.records.count(where: predicate)
+                    guard missing > 0 else { return true }
+                    state.waiters.append(
+                        Waiter(id: id, predicate: predicate, missing: missing, continuation: continuation))
+                    return false
+                }
+                if done { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state -> Waiter? in
+                guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.waiters.remove(at: index)
+            }
+            waiter?.continuation.resume(throwing: CancellationError())
+        }
+    }
+
+    fileprivate func append(_ record: Record) {
+        let satisfied = state.withLock { state -> [Waiter] in
+            state.records.append(record)
+            var satisfied: [Waiter] = []
+            for index in state.waiters.indices.reversed() where state.waiters[index].predicate(record) {
+                state.waiters[index].missing -= 1
+                if state.waiters[index].missing == 0 { satisfied.append(state.waiters.remove(at: index)) }
+            }
+            return satisfied
+        }
+        for waiter in satisfied { waiter.continuation.resume() }
+    }
+
+    private struct Handler: LogHandler {
+        let recorder: LogRecorder
+        var logLevel: Logger.Level = .trace
+        var metadata: Logger.Metadata = [:]
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            var merged = metadata
+            merged.merge(event.metadata ?? [:]) { _, new in new }
+            recorder.append(
+                Record(
+                    level: event.level, message: "\(event.message)",
+                    metadata: merged.mapValues { "\($0)" }))
+        }
+    }
+}
