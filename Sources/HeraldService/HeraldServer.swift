@@ -23,6 +23,7 @@ public struct HeraldServer: Sendable {
     ///   run between the socket and the publisher.
     public init(
         plan: ServicePlan, logger: Logger, sinks: [Publisher.Sink] = [],
+        onPublished: (@Sendable (Snapshot) -> Void)? = nil,
         extraServices: (ElectionService) -> [any Service] = { _ in [] }
     ) {
         self.plan = plan
@@ -34,7 +35,8 @@ public struct HeraldServer: Sendable {
             configuration: .init(socketPath: plan.socketPath), initial: Publisher.initialInput(plan: plan),
             logger: logger)
         publisher = Publisher(
-            election: election, followers: followers, server: discovery, plan: plan, sinks: sinks, logger: logger)
+            election: election, followers: followers, server: discovery, plan: plan, sinks: sinks,
+            onPublished: onPublished, logger: logger)
         let discovery = discovery
         let followers = followers
         services =

@@ -113,6 +113,7 @@ extension ContenderState.Reason {
         case .noQuorum: "no_quorum"
         case .nodeLost: "node_lost"
         case .abdicated: "abdicated"
+        case .leaseExpired: "lease_expired"
         }
     }
 }

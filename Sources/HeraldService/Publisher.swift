@@ -17,6 +17,7 @@ public final class Publisher: Service, Sendable {
     let server: DiscoveryServer
     let plan: ServicePlan
     let sinks: [Sink]
+    let onPublished: (@Sendable (Snapshot) -> Void)?
     let logger: Logger
     private let events: AsyncStream<ElectionEvent>
     private let followerUpdates: AsyncStream<[FollowerDirectory.Registration]>?
@@ -30,8 +31,9 @@ public final class Publisher: Service, Sendable {
 
     public init(
         election: ElectionService, followers: FollowerDirectory?, server: DiscoveryServer, plan: ServicePlan,
-        sinks: [Sink] = [], logger: Logger
+        sinks: [Sink] = [], onPublished: (@Sendable (Snapshot) -> Void)? = nil, logger: Logger
     ) {
+        self.onPublished = onPublished
         self.server = server
         self.plan = plan
         self.sinks = sinks
@@ -95,6 +97,6 @@ public final class Publisher: Service, Sendable {
                 publisher: .init(mode: plan.publisherMode, role: state.role, hostname: plan.hostname), names: plan.names
             )
         }
-        server.publish(input)
+        if let snapshot = server.publish(input) { onPublished?(snapshot) }
     }
 }

@@ -157,9 +157,12 @@ public final class ZooKeeperClient: Sendable {
         if core.sessionState == .expired {
             throw ZooKeeperError(.sessionExpired, operation: operation, path: path)
         }
+        let observer = configuration.requestObserver
+        let start = ContinuousClock.now
         return try await withCheckedThrowingContinuation { continuation in
             let token = CallbackRegistry.shared.add(
                 .request(owner: core.token) { reply in
+                    observer?(operation, ContinuousClock.now - start)
                     continuation.resume(
                         with: Result {
                             guard reply.code == 0 else {

@@ -30,6 +30,9 @@ public struct ZooKeeperConfiguration: Sendable, CustomStringConvertible {
     public var allowReadOnly: Bool
     /// Resume this session instead of starting a new one.
     public var resume: SessionCredentials?
+    /// Told the operation name and the time to its reply, for every request that got one (any
+    /// result code); called on the C completion thread, so it must only record.
+    public var requestObserver: (@Sendable (_ operation: String, _ duration: Duration) -> Void)?
 
     public init(
         servers: String,

@@ -1,10 +1,13 @@
 import ArgumentParser
+import Discovery
 @preconcurrency import Dispatch
 import Election
 import Foundation
 import HeraldConfig
 import HeraldService
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 import Synchronization
 import ZooKeeper
@@ -34,12 +37,42 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration = try options.load()
         let logger = try Self.bootstrapLogging(configuration)
         let servers = try await BootstrapCommand.servers(configuration)
-        let plan = ServicePlan(configuration: configuration, host: HostFacts.resolve(configuration), servers: servers)
+        var plan = ServicePlan(configuration: configuration, host: HostFacts.resolve(configuration), servers: servers)
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(HeraldMetrics.prometheusFactory(registry: registry))
+        let metrics = HeraldMetrics()
+        plan.zooKeeper.requestObserver = { operation, duration in
+            metrics.recordZooKeeperRequest(operation: operation, duration: duration)
+        }
+        var metricsServer: MetricsServer?
+        if !configuration.heraldMetricsListen.isEmpty {
+            do {
+                metricsServer = MetricsServer(
+                    configuration: try .init(listen: configuration.heraldMetricsListen), registry: registry,
+                    logger: logger)
+            } catch {
+                throw HeraldExit(code: .usage, message: "herald_metrics_listen: \(error)")
+            }
+        }
+        let hooks = HookRunner(
+            configuration: .init(
+                onElected: plan.hooks.onElected, onDemoted: plan.hooks.onDemoted,
+                onLeaderChange: plan.hooks.onLeaderChange, timeout: plan.hooks.timeout),
+            logger: logger)
+        let sink: Publisher.Sink = { event, view, role in
+            metrics.observe(event)
+            metrics.update(from: view)
+            hooks.submit(for: event, view: view, role: Hook.Role(rawValue: role.rawValue) ?? .observer)
+        }
         let hostList = try Self.hostList(configuration)
-        let server = HeraldServer(plan: plan, logger: logger) { election in
-            guard let hostList else { return [] }
+        let server = HeraldServer(
+            plan: plan, logger: logger, sinks: [sink], onPublished: { _ in metrics.publishedRevision() }
+        ) { election in
+            var extra: [any Service] = [hooks]
+            if let metricsServer { extra.insert(metricsServer, at: 0) }
+            guard let hostList else { return extra }
             let group = election.group
-            return [
+            return extra + [
                 RefresherService(
                     refresher: ZooKeeperHostsRefresher(
                         hostList: hostList, servers: servers.split(separator: ",").map(String.init),

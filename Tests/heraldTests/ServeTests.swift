@@ -66,21 +66,23 @@ struct ServeTests {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let chroot = "herald-test-serve/\(UUID().uuidString.prefix(8).lowercased())"
         func yaml(_ name: String, mode: String, port: Int) -> String {
-            """
-            mesos_mode: \(mode)
-            mesos_zk_hosts: \(servers)
-            mesos_zk_chroot: \(chroot)
-            mesos_leaders: [l1, l2, l3]
-            mesos_leader_port: \(port)
-            mesos_follower_port: \(port)
-            herald_hostname: \(name)
-            herald_advertise_ip: 127.0.0.1
-            herald_socket: \(directory)/\(name).sock
-            herald_metrics_listen: ""
-            herald_session_timeout_ms: 3000
-            mesos_logging_level: INFO
-            \(extra(name))
-            """
+            let more = extra(name)
+            let metrics = more.contains("herald_metrics_listen") ? "" : "herald_metrics_listen: \"\""
+            return """
+                mesos_mode: \(mode)
+                mesos_zk_hosts: \(servers)
+                mesos_zk_chroot: \(chroot)
+                mesos_leaders: [l1, l2, l3]
+                mesos_leader_port: \(port)
+                mesos_follower_port: \(port)
+                herald_hostname: \(name)
+                herald_advertise_ip: 127.0.0.1
+                herald_socket: \(directory)/\(name).sock
+                \(metrics)
+                herald_session_timeout_ms: 3000
+                mesos_logging_level: INFO
+                \(more)
+                """
         }
         var leaderInstances: [Instance] = []
         var followerInstances: [Instance] = []
@@ -255,6 +257,80 @@ struct ServeTests {
             await instance.stop(SIGKILL)
             print(instance.output.suffix(3000))
             throw error
+        }
+    }
+
+    /// `GET path` on 127.0.0.1:`port`, the whole response as text.
+    static func httpGet(port: Int, path: String) throws -> String {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw SetupError("socket failed") }
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else { throw SetupError("cannot connect to 127.0.0.1:\(port)") }
+        let request = Array("GET \(path) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".utf8)
+        _ = request.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, 0) }
+        var answer: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+            guard count > 0 else { break }
+            answer += buffer[0..<count]
+        }
+        return String(decoding: answer, as: UTF8.self)
+    }
+
+    @Test(
+        "hooks run in order with the leader in their environment; a hanging hook is killed and the next runs; metrics are scraped"
+    )
+    func hooksAndMetrics() async throws {
+        let port = 19_000 + Int.random(in: 0..<900)
+        try await Self.withCluster(followers: 1) { name in
+            name == "f1"
+                ? """
+                herald_on_leader_change: 'echo "$HERALD_LEADER_HOSTNAME $HERALD_STATE" >> /tmp/hs-hooks-\(port); sleep 30'
+                herald_hook_timeout_ms: 400
+                herald_metrics_listen: 127.0.0.1:\(port)
+                """ : ""
+        } _: { leaders, followers in
+            let hookFile = "/tmp/hs-hooks-\(port)"
+            defer { unlink(hookFile) }
+            let (first, _) = try await Self.snapshot(followers[0], "a leader") {
+                $0.state == .elected && $0.candidates.count == 3
+            }
+            let old = try #require(first.leader)
+            let leader = try #require(leaders.first { $0.name == old.hostname })
+            await leader.stop(SIGTERM)
+            let (second, _) = try await Self.snapshot(followers[0], "the next leader") {
+                $0.leader.map { $0.epoch > old.epoch } == true
+            }
+            // The first hook hangs until its timeout; the next one still runs after it.
+            let expected = ["\(old.hostname ?? "") elected", "\(second.leader?.hostname ?? "") elected"]
+            try await within(.seconds(10), "both hooks to run") {
+                while true {
+                    let lines = ((try? String(contentsOfFile: hookFile, encoding: .utf8)) ?? "").split(separator: "\n")
+                    if lines.count >= 2 { return }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+            }
+            let lines = try String(contentsOfFile: hookFile, encoding: .utf8).split(separator: "\n").map(String.init)
+            #expect(Array(lines.prefix(2)) == expected, "hook lines in order: \(lines)")
+            #expect(followers[0].output.contains("timed out"), "the hanging hook's kill is logged")
+
+            let scrape = try Self.httpGet(port: port, path: "/metrics")
+            #expect(scrape.hasPrefix("HTTP/1.1 200"))
+            #expect(scrape.contains("herald_leader_changes_total"))
+            #expect(scrape.contains("herald_quorum_required 2"))
+            #expect(scrape.contains("herald_zookeeper_request_duration_seconds_count"))
+            #expect(scrape.contains("herald_published_revisions_total"))
+            #expect(try Self.httpGet(port: port, path: "/nope").hasPrefix("HTTP/1.1 404"))
         }
     }
 }
