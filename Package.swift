@@ -158,6 +158,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "serve-failover",
+            dependencies: [
+                "Discovery",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/Sources/serve-failover",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "discovery-fanout",
             dependencies: [
                 "Discovery",

@@ -1,0 +1,247 @@
+import ArgumentParser
+import Discovery
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `herald serve` as an operator runs it: three leader hosts and a follower as separate
+/// processes on a real ensemble. Measures the SIGTERM failover time as the follower's socket
+/// reports it, the idle RSS and CPU of one instance, and the time of one `herald leader` call as
+/// a whole process (socket and `--zk`). `Benchmarks/serve-failover` starts the ensemble and runs it.
+@main
+struct ServeFailover: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve-failover", abstract: "herald serve failover, idle cost and CLI call times.")
+
+    @Option(help: "host:port list of the ensemble.")
+    var servers: String
+
+    @Option(help: "The herald executable.")
+    var herald: String
+
+    @Option(help: "SIGTERM failover rounds.")
+    var rounds = 20
+
+    @Option(help: "Seconds of idle measurement.")
+    var idleSeconds = 20
+
+    @Option(help: "herald leader calls per mode.")
+    var calls = 20
+
+    @Option(help: "Markdown report to write.")
+    var out: String?
+
+    @Option(help: "The command line to print in the report.")
+    var command = "serve-failover"
+
+    struct Instance {
+        let name: String
+        var pid: pid_t
+        let config: String
+        let socket: String
+    }
+
+    func run() async throws {
+        let directory = "/tmp/hsb-\(UUID().uuidString.prefix(6).lowercased())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let chroot = "herald-bench-serve/\(UUID().uuidString.prefix(8).lowercased())"
+        var instances: [String: Instance] = [:]
+        func start(_ name: String, mode: String, port: Int) throws {
+            let config = "\(directory)/\(name).yaml"
+            try """
+            mesos_mode: \(mode)
+            mesos_zk_hosts: \(servers)
+            mesos_zk_chroot: \(chroot)
+            mesos_leaders: [l1, l2, l3]
+            mesos_leader_port: \(port)
+            mesos_follower_port: \(port)
+            herald_hostname: \(name)
+            herald_advertise_ip: 127.0.0.1
+            herald_socket: \(directory)/\(name).sock
+            herald_metrics_listen: ""
+            herald_session_timeout_ms: 10000
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+            let pid = try Spawn.start(herald, ["serve", "--config", config], output: "\(directory)/\(name).log")
+            instances[name] = Instance(name: name, pid: pid, config: config, socket: "\(directory)/\(name).sock")
+        }
+        defer {
+            for instance in instances.values { Spawn.stop(instance.pid, SIGKILL) }
+        }
+        for index in 1...3 { try start("l\(index)", mode: "leader", port: 5050 + index) }
+        try start("f1", mode: "follower", port: 5061)
+        let follower = DiscoveryClient(socketPath: instances["f1"]!.socket)
+
+        var failovers: [Double] = []
+        for round in 0...rounds {
+            let (snapshot, _) = try await Self.first(follower, "3 candidates and a leader") {
+                $0.state == .elected && $0.candidates.count == 3
+            }
+            let old = snapshot.leader!
+            guard let leader = instances[old.hostname ?? ""] else {
+                throw Failure("unknown leader \(old.hostname ?? "?")")
+            }
+            let began = ContinuousClock.now
+            kill(leader.pid, SIGTERM)
+            let (_, at) = try await Self.first(follower, "a new leader") {
+                $0.leader.map { $0.epoch > old.epoch } == true
+            }
+            if round > 0 { failovers.append(Self.ms(at - began)) }
+            Spawn.stop(leader.pid, nil)
+            try start(leader.name, mode: "leader", port: 5050 + Int(leader.name.dropFirst())!)
+        }
+        _ = try await Self.first(follower, "3 candidates") { $0.state == .elected && $0.candidates.count == 3 }
+
+        // Idle cost of the follower and of a candidate.
+        var idle: [(String, Double, Double)] = []
+        for name in ["f1", "l1"] {
+            let pid = instances[name]!.pid
+            let before = try Self.cpuSeconds(pid)
+            try await Task.sleep(for: .seconds(idleSeconds))
+            let after = try Self.cpuSeconds(pid)
+            idle.append((name, try Self.rssMiB(pid), (after - before) / Double(idleSeconds) * 100))
+        }
+
+        // One `herald leader` call as a whole process.
+        var socketCalls: [Double] = []
+        var zkCalls: [Double] = []
+        let url = "zk://\(servers)/\(chroot)"
+        for _ in 0..<calls {
+            socketCalls.append(try Self.timed(herald, ["leader", "--socket", instances["f1"]!.socket]))
+            zkCalls.append(try Self.timed(herald, ["leader", "--zk", url]))
+        }
+
+        var lines = [
+            "# herald serve: failover, idle cost, CLI calls", "",
+            "- Command: `\(command)`", "- Machine: \(Self.machine())",
+            "- Date: \(ISO8601DateFormatter().string(from: Date()))",
+            "- 3 leader hosts + 1 follower as separate `herald serve` processes (release build), "
+                + "3-server loopback ensemble, herald_session_timeout_ms 10000.", "",
+            "| measure | median | p99 | min | max | runs |", "|---|---:|---:|---:|---:|---:|",
+            Self.row("SIGTERM on the leader → new leader on the follower's socket", failovers, "ms"),
+            Self.row("`herald leader --socket` (whole process)", socketCalls, "ms"),
+            Self.row("`herald leader --zk` (whole process)", zkCalls, "ms"),
+            "", "| idle instance | RSS | CPU over \(idleSeconds) s |", "|---|---:|---:|",
+        ]
+        for (name, rss, cpu) in idle {
+            lines.append(
+                "| \(name == "f1" ? "follower" : "leader host (candidate)") | \(String(format: "%.1f", rss)) MiB | \(String(format: "%.2f", cpu)) % |"
+            )
+        }
+        let report = lines.joined(separator: "\n") + "\n"
+        print(report)
+        if let out { try report.write(toFile: out, atomically: true, encoding: .utf8) }
+        for instance in instances.values { Spawn.stop(instance.pid, SIGTERM) }
+        instances = [:]
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    static func first(
+        _ client: DiscoveryClient, _ what: String, _ predicate: @escaping @Sendable (Snapshot) -> Bool
+    ) async throws -> (Snapshot, ContinuousClock.Instant) {
+        try await withThrowingTaskGroup(of: (Snapshot, ContinuousClock.Instant)?.self) { group in
+            group.addTask {
+                for await snapshot in client.updates() where predicate(snapshot) { return (snapshot, .now) }
+                return nil
+            }
+            group.addTask {
+                try await Task.sleep(for: .seconds(60))
+                throw Failure("timed out waiting for \(what)")
+            }
+            defer { group.cancelAll() }
+            guard let result = try await group.next(), let value = result else { throw Failure("no \(what)") }
+            return value
+        }
+    }
+
+    static func ms(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+    }
+
+    static func timed(_ executable: String, _ arguments: [String]) throws -> Double {
+        let start = ContinuousClock.now
+        let pid = try Spawn.start(executable, arguments, output: "/dev/null")
+        Spawn.stop(pid, nil)
+        return ms(ContinuousClock.now - start)
+    }
+
+    static func cpuSeconds(_ pid: pid_t) throws -> Double {
+        let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+        guard let close = stat.lastIndex(of: ")") else { throw Failure("bad /proc/\(pid)/stat") }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // utime and stime are fields 14 and 15; after the command they are the 12th and 13th.
+        let ticks = (Double(fields[11]) ?? 0) + (Double(fields[12]) ?? 0)
+        return ticks / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    static func rssMiB(_ pid: pid_t) throws -> Double {
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
+    }
+
+    static func row(_ name: String, _ values: [Double], _ unit: String) -> String {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return "| \(name) | – | – | – | – | 0 |" }
+        func rank(_ p: Double) -> Double {
+            sorted[max(0, min(sorted.count - 1, Int((p * Double(sorted.count)).rounded(.up)) - 1))]
+        }
+        func f(_ v: Double) -> String { String(format: "%.1f", v) + " " + unit }
+        return
+            "| \(name) | \(f(rank(0.5))) | \(f(rank(0.99))) | \(f(sorted.first!)) | \(f(sorted.last!)) | \(sorted.count) |"
+    }
+
+    static func machine() -> String {
+        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let model =
+            cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
+            .map { $0.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "" }
+            ?? "unknown CPU"
+        return "\(model), \(ProcessInfo.processInfo.activeProcessorCount) cores, "
+            + "\(ProcessInfo.processInfo.physicalMemory / (1 << 30)) GiB"
+    }
+}
+
+/// Child processes: stdin /dev/null, output to a file, signal mask reset.
+enum Spawn {
+    static func start(_ executable: String, _ arguments: [String], output: String) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGPIPE] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        guard result == 0 else {
+            throw ServeFailover.Failure("cannot start \(executable): \(String(cString: strerror(result)))")
+        }
+        return pid
+    }
+
+    /// Sends `signal` (if any) and reaps.
+    static func stop(_ pid: pid_t, _ signal: Int32?) {
+        if let signal { _ = kill(pid, signal) }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+    }
+}
