@@ -333,4 +333,52 @@ struct ServeTests {
             #expect(try Self.httpGet(port: port, path: "/nope").hasPrefix("HTTP/1.1 404"))
         }
     }
+
+    @Test("a second SIGTERM ends a slow graceful shutdown at once")
+    func secondSignal() async throws {
+        try await Self.withCluster(leaders: 2, followers: 1) { name in
+            name == "f1" ? "herald_on_leader_change: 'sleep 60'\nherald_hook_timeout_ms: 120000" : ""
+        } _: { _, followers in
+            _ = try await Self.snapshot(followers[0], "a leader") { $0.state == .elected }
+            let follower = followers[0]
+            // The hook now hangs; a graceful shutdown lets a running hook finish.
+            let start = ContinuousClock.now
+            await follower.stop(SIGTERM, wait: false)
+            try await Task.sleep(for: .milliseconds(300))
+            let status = await follower.stop(SIGTERM)
+            #expect(status == 128 + SIGTERM, "ended by the second signal")
+            #expect(ContinuousClock.now - start < .seconds(10))
+        }
+    }
+
+    @Test("Deploy/dev-cluster: up elects one leader that both followers report; status agrees; down leaves nothing")
+    func devCluster() async throws {
+        let script = TestEnsemble.packageRoot.appendingPathComponent("Deploy/dev-cluster").path
+        let directory = "/tmp/hdc-\(UUID().uuidString.prefix(6).lowercased())"
+        let environment = [
+            "HERALD_BIN": CommandLineTests.binary.path, "HERALD_DEV_DIR": directory,
+            "HERALD_DEV_ZK_BASE_PORT": "21990", "HERALD_DEV_METRICS_BASE_PORT": "",
+        ]
+        defer {
+            _ = try? FileManager.default.removeItem(atPath: directory)
+        }
+        do {
+            let up = try await ChildProcess.run(script, ["up"], environment: environment)
+            #expect(up.status == 0, "\(up.output)")
+            let seen = up.output.split(separator: "\n").filter { $0.contains(" sees leader ") }
+            #expect(seen.count == 2, "\(up.output)")
+            let leaders = Set(seen.map { $0.split(separator: " ")[3] })
+            #expect(leaders.count == 1, "both followers report the same leader: \(seen)")
+            #expect(up.output.contains("leader.mesos.service.consul 127.0.0.1:505"))
+            let status = try await ChildProcess.run(script, ["status"], environment: environment)
+            #expect(status.status == 0, "\(status.output)")
+        } catch {
+            _ = try? await ChildProcess.run(script, ["down"], environment: environment)
+            throw error
+        }
+        let down = try await ChildProcess.run(script, ["down"], environment: environment)
+        #expect(down.status == 0, "\(down.output)")
+        let left = try await ChildProcess.run("/usr/bin/pgrep", ["-f", directory])
+        #expect(left.status == 1, "nothing left running: \(left.output)")
+    }
 }
