@@ -1,5 +1,16 @@
 import MesosLayout
+import NIOConcurrencyHelpers
 import ZooKeeper
+
+/// The children watch of the last read the loop processed; read on the completion thread.
+final class WatchBox: Sendable {
+    private let watch = NIOLockedValueBox<Watch?>(nil)
+
+    var current: Watch? {
+        get { watch.withLockedValue { $0 } }
+        set { watch.withLockedValue { $0 = newValue } }
+    }
+}
 
 /// What the driver loop consumes, in order: its own requests' results, session events, calls.
 enum DriverInput: Sendable {
@@ -19,6 +30,9 @@ enum DriverInput: Sendable {
     case abdicate(ContenderID, CheckedContinuation<Void, Never>)
     case setServers(String)
     case heartbeatDone(generation: Int, sentAt: ContinuousClock.Instant)
+    /// The node just below one of this process' contenders was deleted; `exact` when the children
+    /// watch had not fired before (the last read is then exact but for this node).
+    case predecessorGone(generation: Int, name: String, exact: Bool)
     case leaseCheck(generation: Int)
 }
 
@@ -64,10 +78,12 @@ enum Effect: Sendable {
     /// A cheap request that proves the session alive (renews the leaders' lease).
     case heartbeat(ZooKeeperClient, generation: Int, path: String, after: Duration)
     case leaseTimer(generation: Int, at: ContinuousClock.Instant)
+    /// An exists watch on the node just below a contender, compared against the children watch.
+    case watchPredecessor(ZooKeeperClient, generation: Int, path: String, name: String, children: WatchBox)
 
     typealias Count = @Sendable ((inout ElectionGroup.Statistics) -> Void) -> Void
 
-    func perform(post: AsyncStream<DriverInput>.Continuation, count: Count) async {
+    func perform(post: AsyncStream<DriverInput>.Continuation, count: @escaping Count) async {
         switch self {
         case .openSession(let generation, let delay):
             if delay > .zero {
@@ -92,9 +108,27 @@ enum Effect: Sendable {
                 post.yield(.readFailed(generation: generation, Self.zooKeeperError(error, "read \(basePath)")))
             }
         case .awaitWatch(let watch, let generation):
-            guard (try? await watch.event()) != nil else { return }
-            count { $0.watchEvents += 1 }
-            post.yield(.watchFired(generation: generation))
+            // Handed on from the completion thread, so watch events reach the loop in server order.
+            watch.onFire { result in
+                guard case .success = result else { return }
+                count { $0.watchEvents += 1 }
+                post.yield(.watchFired(generation: generation))
+            }
+        case .watchPredecessor(let client, let generation, let path, let name, let children):
+            count { $0.requests += 1 }
+            guard let (stat, watch) = try? await client.existsAndWatch(path) else { return }
+            guard stat != nil else {
+                post.yield(.predecessorGone(generation: generation, name: name, exact: false))
+                return
+            }
+            watch.onFire { result in
+                guard case .success(let event) = result, event.kind == .deleted else { return }
+                // The server sends a node's NodeDeleted before its parent's NodeChildrenChanged:
+                // if the children watch has not fired yet, nothing else changed since the last read.
+                let exact = children.current.map { !$0.hasFired } ?? false
+                count { $0.watchEvents += 1 }
+                post.yield(.predecessorGone(generation: generation, name: name, exact: exact))
+            }
         case .retryRead(let generation, let delay):
             guard (try? await Task.sleep(for: delay)) != nil else { return }
             post.yield(.retryRead(generation: generation))

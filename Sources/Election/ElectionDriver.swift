@@ -16,6 +16,10 @@ struct ElectionDriver {
         /// Counts connections; a session timer only fires for the disconnect it was started for.
         var disconnects = 0
         var watchArmed = false
+        /// The children watch left by the last processed read that armed one.
+        let childrenWatch = WatchBox()
+        /// The node an exists watch is set on (the one just below a contender).
+        var predecessor: String?
         /// Whether the read in flight leaves a watch.
         var readWatches = false
         var reading = false
@@ -58,6 +62,7 @@ struct ElectionDriver {
     /// The lease ran out while leading: contenders are suspended until a reply renews it.
     private var leaseLapsed = false
     private var heartbeatPending = false
+    private(set) var earlyElections = 0
     static let leaseFraction = 0.8
     private var demotions: [ElectionEvent] = []
     private var viewEvents: [ElectionEvent] = []
@@ -164,6 +169,9 @@ struct ElectionDriver {
             return startCreate(id)
         case .deleted(let path, let generation, let error):
             return deleted(path, generation: generation, error: error)
+        case .predecessorGone(let generation, let name, let exact):
+            guard generation == session?.generation else { return [] }
+            return predecessorGone(name, exact: exact)
         case .heartbeatDone(let generation, let sentAt):
             guard generation == session?.generation else { return [] }
             heartbeatPending = false
@@ -348,11 +356,21 @@ struct ElectionDriver {
         var effects: [Effect] = []
         if let watch = result.watch {
             effects.append(.awaitWatch(watch, generation: current.generation))
+            current.childrenWatch.current = watch
         }
         let listed = Set(result.children)
         cache = cache.filter { listed.contains($0.key) }.merging(result.fetched) { $1 }
         let read = GroupRead(
             basePath: configuration.basePath, children: result.children, pzxid: result.pzxid, entries: cache)
+        effects += process(read, session: current)
+        if session?.readAgain == true { effects += requestRead() }
+        renewal += keepLeaseAlive()
+        return renewal + effects
+    }
+
+    /// Decides on a read (or on the last read less a deleted predecessor).
+    private mutating func process(_ read: GroupRead, session current: Session) -> [Effect] {
+        var effects: [Effect] = []
         lastRead = read
         report(read)
         observe(.read(read))
@@ -360,9 +378,44 @@ struct ElectionDriver {
             for action in contenders[id]!.state.handle(.view(read.snapshot)) { effects += apply(action, for: id) }
         }
         effects += deleteStrays(read, session: current)
-        if session?.readAgain == true { effects += requestRead() }
-        renewal += keepLeaseAlive()
-        return renewal + effects
+        effects += watchPredecessor(read, session: current)
+        return effects
+    }
+
+    /// When one of this process' contenders is next in line, an exists watch on the leader's node
+    /// lets it lead on the deletion event itself, one read earlier than the children watch would.
+    private mutating func watchPredecessor(_ read: GroupRead, session current: Session) -> [Effect] {
+        let valid = read.snapshot.valid
+        guard valid.count >= 2, let sessionID = current.id, let latest = session else { return [] }
+        let own = Set(contenders.values.compactMap { $0.state.ownNode?.name })
+        let (leader, next) = (valid[0], valid[1])
+        guard !own.contains(leader.name), own.contains(next.name), next.ephemeralOwner == sessionID,
+            latest.predecessor != leader.name
+        else { return [] }
+        session?.predecessor = leader.name
+        return [
+            .watchPredecessor(
+                latest.client, generation: latest.generation, path: path(leader.name), name: leader.name,
+                children: latest.childrenWatch)
+        ]
+    }
+
+    /// The predecessor's deletion, when the last read is otherwise exact: decide on it now.
+    private mutating func predecessorGone(_ name: String, exact: Bool) -> [Effect] {
+        guard var current = session, current.predecessor == name else { return [] }
+        current.predecessor = nil
+        session = current
+        guard exact, current.connected, current.authenticated, !current.reading, let last = lastRead,
+            last.children.contains(name)
+        else { return [] }
+        cache[name] = nil
+        let read = GroupRead(
+            basePath: configuration.basePath, children: last.children.filter { $0 != name },
+            pzxid: last.snapshot.pzxid, entries: cache)
+        let before = leaders.count
+        let effects = process(read, session: current)
+        if leaders.count > before { earlyElections += 1 }
+        return effects
     }
 
     /// Deletes nodes carrying one of this process' contender ids that another session owns:
@@ -545,7 +598,8 @@ struct ElectionDriver {
 
     /// While a contender leads, a heartbeat every third of the session timeout renews the lease.
     private mutating func keepLeaseAlive() -> [Effect] {
-        guard !heartbeatPending, !leases.isEmpty || leaseLapsed, let current = session, current.connected else {
+        let holding = contenders.values.contains { $0.state.ownNode != nil }
+        guard !heartbeatPending, holding || leaseLapsed, let current = session, current.connected else {
             return []
         }
         heartbeatPending = true

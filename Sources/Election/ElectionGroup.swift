@@ -58,6 +58,8 @@ public final class ElectionGroup: Sendable {
         public var sessions = 0
         /// Lease heartbeats (not in `requests`): one per third of a session timeout while leading.
         public var heartbeats = 0
+        /// Elections decided on the predecessor's deletion event, before the read that confirms.
+        public var earlyElections = 0
 
         public init() {}
     }
@@ -205,6 +207,7 @@ public final class ElectionGroup: Sendable {
             state.session = driver.sessionInfo
             state.leaseUntil = driver.leaseUntil
             state.statistics.sessions = driver.generation
+            state.statistics.earlyElections = driver.earlyElections
             return Array(state.listeners.values)
         }
         guard !events.isEmpty else { return }

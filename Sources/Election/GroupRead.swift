@@ -4,14 +4,18 @@ public import ZooKeeper
 /// One read of the base path, interpreted: who is a valid candidate, what is skipped and why,
 /// what would break real Mesos. Pure: the reader fills it with what ZooKeeper returned.
 public struct GroupRead: Hashable, Sendable {
-    /// What a plain `get` of one numbered child returned.
+    /// What a plain `get` of one numbered child returned, decoded once (a group is read again
+    /// at every change, and its members' data does not change).
     public struct Entry: Hashable, Sendable {
-        public var data: [UInt8]
-        public var stat: Stat
+        public let data: [UInt8]
+        public let stat: Stat
+        /// The data as a MasterInfo, or why it is not one.
+        public let info: Result<MasterInfo, MasterInfoError>
 
         public init(data: [UInt8], stat: Stat) {
             self.data = data
             self.stat = stat
+            info = Result { () throws(MasterInfoError) in try MasterInfo.decode(data) }
         }
     }
 
@@ -44,15 +48,15 @@ public struct GroupRead: Hashable, Sendable {
             guard let entry = entries[member.name] else { continue }
             var valid = false
             if member.isJSONCandidate {
-                do {
-                    let info = try MasterInfo.decode(entry.data)
+                switch entry.info {
+                case .success(let info):
                     candidates.append(
                         Candidate(
                             node: member.name, path: Self.join(basePath, member.name), sequence: member.sequence,
                             epoch: entry.stat.czxid, ephemeralOwner: entry.stat.ephemeralOwner, info: info))
                     ids[member.name] = info.id
                     valid = true
-                } catch {
+                case .failure(let error):
                     invalid.append(InvalidMember(node: member.name, reason: error.description))
                 }
             } else {

@@ -24,17 +24,30 @@ public struct GroupSnapshot: Hashable, Sendable {
     /// says nothing about that node. `Int64.max` when unknown.
     public let pzxid: Int64
 
+    /// The valid members, by sequence (computed once: every contender of a process asks).
+    public let valid: [Member]
+    private let index: [String: Int]
+
     public init(members: [Member], pzxid: Int64 = .max) {
         self.members = members.sorted { $0.sequence < $1.sequence }
         self.pzxid = pzxid
+        valid = self.members.filter(\.isValid)
+        index = Dictionary(self.members.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
-
-    public var valid: [Member] { members.filter(\.isValid) }
 
     /// `present` of DESIGN.md: the valid candidate nodes.
     public var present: Int { valid.count }
 
     public var lowestValid: Member? { valid.first }
 
-    public func member(named name: String) -> Member? { members.first { $0.name == name } }
+    public func member(named name: String) -> Member? { index[name].map { members[$0] } }
+
+    public static func == (lhs: GroupSnapshot, rhs: GroupSnapshot) -> Bool {
+        lhs.members == rhs.members && lhs.pzxid == rhs.pzxid
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(members)
+        hasher.combine(pzxid)
+    }
 }

@@ -17,6 +17,14 @@ public struct Watch: Sendable, AsyncSequence {
     /// Whether the watch has fired (or failed) already.
     public var hasFired: Bool { promise.isFulfilled }
 
+    /// Calls `callback` once with the outcome, on the C client's completion thread (or at once if
+    /// the watch has fired already). Watches of one client fire in the order the server sent their
+    /// events, so callbacks that only hand the event on (yield into a stream) keep that order,
+    /// which tasks awaiting `event()` do not. The callback must not block or call the client.
+    public func onFire(_ callback: @escaping @Sendable (Result<WatchEvent, any Error>) -> Void) {
+        promise.whenFulfilled(callback)
+    }
+
     public struct AsyncIterator: AsyncIteratorProtocol {
         let promise: Promise<WatchEvent>
         var delivered = false

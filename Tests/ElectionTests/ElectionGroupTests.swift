@@ -35,6 +35,8 @@ struct ElectionGroupTests {
             let newLeaders = zip(contenders, ids).filter { $0.0.leaderEpoch($0.1) != nil }
             #expect(newLeaders.count == 1)
             #expect(newLeaders.first?.0.leaderEpoch(newLeaders.first!.1) == second.epoch)
+            // The successor led on its predecessor's deletion event, before the confirming read.
+            #expect(newLeaders.first?.0.statistics.earlyElections == 1)
         }
     }
 

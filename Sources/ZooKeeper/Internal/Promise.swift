@@ -56,6 +56,12 @@ final class Promise<Value: Sendable>: Sendable {
         }
     }
 
+    /// Calls `callback` with the result on the thread that sets it (at once if it is set already).
+    func whenFulfilled(_ callback: @escaping Waiter) {
+        let (_, early) = enqueue(callback)
+        if let early { callback(early) }
+    }
+
     /// Waits for the value; a cancelled task stops waiting with `CancellationError`.
     func value() async throws -> Value {
         let registered = NIOLockedValueBox<UInt64?>(nil)
