@@ -477,8 +477,13 @@ class Bench:
         for ns, k, v in pchanges:
             if ns <= t_cont:
                 pvalue = v
+        # From SIGCONT on, the paused process believes what its first poll after resuming says
+        # (every harness prints that poll: PROTOCOL.md); until it polls it acts on nothing.
+        after = [c for c in pchanges if c[0] > t_cont]
+        if after:
+            pvalue = after[0][2]
         changes.append((t_cont, pkey, pvalue))
-        changes += [c for c in pchanges if c[0] > t_cont]
+        changes += after
         changes.sort(key=lambda c: c[0])
         total, t = 0, t_stop
         for ns, k, v in changes:

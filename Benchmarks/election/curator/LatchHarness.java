@@ -150,14 +150,18 @@ public final class LatchHarness {
         Map<String, Boolean> believed = new LinkedHashMap<>();
         List<Map.Entry<String, LeaderLatch>> entries;
         synchronized (latches) { entries = new ArrayList<>(latches.entrySet()); }
+        long last = System.nanoTime();
         while (true) {
+            // After a gap (the process was stopped), say what the first poll believes.
+            boolean resumed = System.nanoTime() - last > 5L * pollMs * 1_000_000L;
             for (Map.Entry<String, LeaderLatch> e : entries) {
                 boolean now = e.getValue().hasLeadership();
-                if (believed.getOrDefault(e.getKey(), false) != now) {
+                if (believed.getOrDefault(e.getKey(), false) != now || (resumed && now)) {
                     believed.put(e.getKey(), now);
                     emit("lead " + e.getKey() + " " + (now ? 1 : 0));
                 }
             }
+            last = System.nanoTime();
             try { Thread.sleep(pollMs); } catch (InterruptedException ie) { return; }
         }
     }

@@ -133,12 +133,16 @@ def main(argv):
             believed = {}
             items = list(contenders.values())
             interval = a.poll_ms / 1000.0
+            last = time.monotonic()
             while True:
+                # After a gap (the process was stopped), say what the first poll believes.
+                resumed = time.monotonic() - last > 5 * interval
                 for c in items:
                     now = c.leading
-                    if believed.get(c.name, False) != now:
+                    if believed.get(c.name, False) != now or (resumed and now):
                         believed[c.name] = now
                         emit(f"lead {c.name} {1 if now else 0}")
+                last = time.monotonic()
                 time.sleep(interval)
 
         threading.Thread(target=poll, name="poll", daemon=True).start()
