@@ -435,9 +435,13 @@ class Bench:
             log(f"{impl} {what}: no successor ({e}); overlap is measured over the window anyway")
         # observation window after SIGCONT: until the paused process reports `lead NAME 0`
         window = max(self.a.pause_window, 0.5)
+        def cleared(events):
+            for ns, w in events:
+                if ns > t_cont - 1 and w[:3] == ["lead", name, "0"]:
+                    return ns, w
+            return None
         try:
-            leader.wait_event("lead", name, after=t_cont - 1, timeout=window,
-                              what=f"`lead {name} 0` after SIGCONT ({what})")
+            leader.wait_for(cleared, window, f"`lead {name} 0` after SIGCONT ({what})")
         except BenchError:
             pass
         time.sleep(0.05)
@@ -445,8 +449,8 @@ class Bench:
         overlap, censored = self.overlap(cons, leader, name, t_stop, t_cont, t_end)
         note = "lower bound: the paused process still believed it led at the end of the window" if censored else ""
         self.record(impl, "pause: two processes believe they lead (overlap)", overlap / 1e6, rnd=rnd, note=note)
-        stale_end = leader.first("lead", name, after=t_cont - 1)
-        if stale_end and stale_end[1][-1] == "0":
+        stale_end = cleared(leader.snapshot())
+        if stale_end:
             self.record(impl, "pause: SIGCONT -> paused leader's belief cleared",
                         (stale_end[0] - t_cont) / 1e6, rnd=rnd)
         else:
