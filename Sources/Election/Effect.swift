@@ -121,6 +121,7 @@ enum Effect: Sendable {
                 post.yield(.predecessorGone(generation: generation, name: name, exact: false))
                 return
             }
+            count { $0.predecessorWatches += 1 }
             watch.onFire { result in
                 guard case .success(let event) = result, event.kind == .deleted else { return }
                 // The server sends a node's NodeDeleted before its parent's NodeChildrenChanged:

@@ -60,6 +60,8 @@ public final class ElectionGroup: Sendable {
         public var heartbeats = 0
         /// Elections decided on the predecessor's deletion event, before the read that confirms.
         public var earlyElections = 0
+        /// Exists watches set on the node just below a contender.
+        public var predecessorWatches = 0
 
         public init() {}
     }

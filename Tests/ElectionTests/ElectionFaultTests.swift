@@ -79,13 +79,20 @@ struct ElectionFaultTests {
                 $0.epoch > first.epoch
             }
             #expect(other.leaderEpoch(otherID) == next.epoch)
-            let moves = log.all.dropFirst(mark).compactMap { entry -> String? in
-                switch entry.event {
-                case .demoted(id, _): return "demoted"
-                case .elected(otherID, _, _): return "elected"
-                default: return nil
+            @Sendable func moves() -> [String] {
+                log.all.dropFirst(mark).compactMap { entry -> String? in
+                    switch entry.event {
+                    case .demoted(id, _): return "demoted"
+                    case .elected(otherID, _, _): return "elected"
+                    default: return nil
+                    }
                 }
             }
+            // The recorders run on their own tasks: let them catch up with the election seen above.
+            try await within(.seconds(5), "the recorder to log the election") {
+                while !moves().contains("elected") { try await Task.sleep(for: .milliseconds(5)) }
+            }
+            let moves = moves()
             #expect(moves.prefix(2) == ["demoted", "elected"], "the old leader demoted first: \(moves)")
             // The old leader contends again in a new session, with a new node.
             try await ElectionHarness.until(leader, "a new node for the old leader in a new session") {

@@ -111,7 +111,7 @@ struct HookRunnerTests {
     @Test("a hanging hook is ended at its timeout and the next hook still runs")
     func hangingHook() async throws {
         var configuration = HookRunner.Configuration(
-            onElected: "sleep 30", onDemoted: "echo next", timeout: .milliseconds(300))
+            onElected: "sleep 30", onDemoted: "echo next", timeout: .milliseconds(1500))
         configuration.killGrace = .seconds(5)
         let clock = ContinuousClock()
         let started = clock.now
@@ -134,7 +134,7 @@ struct HookRunnerTests {
             let pidFile = directory.appendingPathComponent("child.pid").path
             var configuration = HookRunner.Configuration(
                 onElected: "trap '' TERM; sleep 30 & echo $! > '\(pidFile)'; wait",
-                onDemoted: "echo next", timeout: .milliseconds(300))
+                onDemoted: "echo next", timeout: .milliseconds(1500))
             configuration.killGrace = .milliseconds(300)
             try await withRunner(configuration) { runner, logs in
                 runner.submit(.elected)
@@ -171,7 +171,7 @@ struct HookRunnerTests {
         try await Fixtures.withTemporaryDirectory { directory in
             let out = directory.appendingPathComponent("marks").path
             let configuration = HookRunner.Configuration(
-                onElected: "sleep 30", onDemoted: "echo $HERALD_MARK >> '\(out)'", timeout: .milliseconds(500),
+                onElected: "sleep 30", onDemoted: "echo $HERALD_MARK >> '\(out)'", timeout: .milliseconds(1500),
                 killGrace: .milliseconds(200), maxPending: 2)
             try await withRunner(configuration) { runner, logs in
                 runner.submit(.elected)
