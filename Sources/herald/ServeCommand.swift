@@ -35,6 +35,13 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.load()
+        guard configuration.heraldDnsListen.isEmpty else {
+            // Not built yet: say so rather than run without it.
+            throw HeraldExit(
+                code: .usage,
+                message: "herald_dns_listen: '\(configuration.heraldDnsListen)': the loopback DNS responder is not "
+                    + "available in this version; leave it empty and use `herald dns` or the socket")
+        }
         let logger = try Self.bootstrapLogging(configuration)
         let servers = try await BootstrapCommand.servers(configuration)
         var plan = ServicePlan(configuration: configuration, host: HostFacts.resolve(configuration), servers: servers)
