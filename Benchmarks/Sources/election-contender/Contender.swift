@@ -93,7 +93,7 @@ struct ContenderCommand: AsyncParsableCommand {
             tasks.addTask {
                 for await event in events { Self.emit(event, names: nameOf) }
             }
-            if pollMs > 0 {
+            if pollMs > 0, !nameOf.isEmpty {
                 tasks.addTask { await Self.pollBeliefs(group, nameOf, every: .milliseconds(pollMs)) }
             }
             tasks.addTask {
