@@ -145,9 +145,15 @@ let package = Package(
             path: "Benchmarks/Sources/election-contender",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "BenchmarkSupport",
+            path: "Benchmarks/Sources/BenchmarkSupport",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "election-failover",
             dependencies: [
+                "BenchmarkSupport",
                 "Election",
                 "MesosLayout",
                 "ZooKeeper",
@@ -160,6 +166,7 @@ let package = Package(
         .executableTarget(
             name: "serve-failover",
             dependencies: [
+                "BenchmarkSupport",
                 "Discovery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

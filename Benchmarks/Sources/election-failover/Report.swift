@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import Foundation
 
 /// The figures of one run, as Markdown and CSV.
@@ -7,32 +8,7 @@ struct Report {
     let command: String
     let sessionTimeoutMs: Int
 
-    struct Summary {
-        var median: Double
-        var p99: Double
-        var min: Double
-        var max: Double
-        var count: Int
-
-        /// Nearest-rank percentiles.
-        init(_ values: [Double]) {
-            let sorted = values.sorted()
-            func rank(_ p: Double) -> Double {
-                guard !sorted.isEmpty else { return .nan }
-                let index = Int((p * Double(sorted.count)).rounded(.up)) - 1
-                return sorted[Swift.max(0, Swift.min(sorted.count - 1, index))]
-            }
-            median = rank(0.5)
-            p99 = rank(0.99)
-            min = sorted.first ?? .nan
-            max = sorted.last ?? .nan
-            count = sorted.count
-        }
-    }
-
-    static func ms(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
-    }
+    static func ms(_ duration: Duration) -> Double { Summary.milliseconds(duration) }
 
     var rows: [(String, Summary, String)] {
         [
@@ -52,7 +28,7 @@ struct Report {
             "# Herald election failover",
             "",
             "- Command: `\(command)`",
-            "- Machine: \(Self.machine())",
+            "- Machine: \(Summary.machine)",
             "- Date: \(ISO8601DateFormatter().string(from: Date()))",
             "- Clean rounds: 3 contenders + 2 observers, one session each, in one process; required 2.",
             "- Crash rounds: 3 `election-contender` processes (session timeout \(sessionTimeoutMs) ms requested, "
@@ -83,15 +59,5 @@ struct Report {
             lines.append("crash,\(round + 1),\(Self.ms(sample.failover)),\(Self.ms(sample.failover)),,")
         }
         return lines.joined(separator: "\n") + "\n"
-    }
-
-    static func machine() -> String {
-        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        let model =
-            cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
-            .map { $0.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "" }
-            ?? "unknown CPU"
-        let memory = ProcessInfo.processInfo.physicalMemory / (1 << 30)
-        return "\(model), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(memory) GiB"
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BenchmarkSupport
 import Discovery
 import Foundation
 
@@ -63,11 +64,11 @@ struct ServeFailover: AsyncParsableCommand {
             herald_metrics_listen: ""
             herald_session_timeout_ms: 10000
             """.write(toFile: config, atomically: true, encoding: .utf8)
-            let pid = try Spawn.start(herald, ["serve", "--config", config], output: "\(directory)/\(name).log")
+            let pid = try Processes.start(herald, ["serve", "--config", config], output: "\(directory)/\(name).log")
             instances[name] = Instance(name: name, pid: pid, config: config, socket: "\(directory)/\(name).sock")
         }
         defer {
-            for instance in instances.values { Spawn.stop(instance.pid, SIGKILL) }
+            for instance in instances.values { Processes.stop(instance.pid, signal: SIGKILL) }
         }
         for index in 1...3 { try start("l\(index)", mode: "leader", port: 5050 + index) }
         try start("f1", mode: "follower", port: 5061)
@@ -88,7 +89,7 @@ struct ServeFailover: AsyncParsableCommand {
                 $0.leader.map { $0.epoch > old.epoch } == true
             }
             if round > 0 { failovers.append(Self.ms(at - began)) }
-            Spawn.stop(leader.pid, nil)
+            Processes.stop(leader.pid, signal: nil)
             try start(leader.name, mode: "leader", port: 5050 + Int(leader.name.dropFirst())!)
         }
         _ = try await Self.first(follower, "3 candidates") { $0.state == .elected && $0.candidates.count == 3 }
@@ -114,7 +115,7 @@ struct ServeFailover: AsyncParsableCommand {
 
         var lines = [
             "# herald serve: failover, idle cost, CLI calls", "",
-            "- Command: `\(command)`", "- Machine: \(Self.machine())",
+            "- Command: `\(command)`", "- Machine: \(Summary.machine)",
             "- Date: \(ISO8601DateFormatter().string(from: Date()))",
             "- 3 leader hosts + 1 follower as separate `herald serve` processes (release build), "
                 + "3-server loopback ensemble, herald_session_timeout_ms 10000.", "",
@@ -132,7 +133,7 @@ struct ServeFailover: AsyncParsableCommand {
         let report = lines.joined(separator: "\n") + "\n"
         print(report)
         if let out { try report.write(toFile: out, atomically: true, encoding: .utf8) }
-        for instance in instances.values { Spawn.stop(instance.pid, SIGTERM) }
+        for instance in instances.values { Processes.stop(instance.pid, signal: SIGTERM) }
         instances = [:]
         try? FileManager.default.removeItem(atPath: directory)
     }
@@ -160,14 +161,12 @@ struct ServeFailover: AsyncParsableCommand {
         }
     }
 
-    static func ms(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
-    }
+    static func ms(_ duration: Duration) -> Double { Summary.milliseconds(duration) }
 
     static func timed(_ executable: String, _ arguments: [String]) throws -> Double {
         let start = ContinuousClock.now
-        let pid = try Spawn.start(executable, arguments, output: "/dev/null")
-        Spawn.stop(pid, nil)
+        let pid = try Processes.start(executable, arguments)
+        Processes.stop(pid, signal: nil)
         return ms(ContinuousClock.now - start)
     }
 
@@ -187,61 +186,10 @@ struct ServeFailover: AsyncParsableCommand {
     }
 
     static func row(_ name: String, _ values: [Double], _ unit: String) -> String {
-        let sorted = values.sorted()
-        guard !sorted.isEmpty else { return "| \(name) | – | – | – | – | 0 |" }
-        func rank(_ p: Double) -> Double {
-            sorted[max(0, min(sorted.count - 1, Int((p * Double(sorted.count)).rounded(.up)) - 1))]
-        }
+        let summary = Summary(values)
+        guard summary.count > 0 else { return "| \(name) | – | – | – | – | 0 |" }
         func f(_ v: Double) -> String { String(format: "%.1f", v) + " " + unit }
         return
-            "| \(name) | \(f(rank(0.5))) | \(f(rank(0.99))) | \(f(sorted.first!)) | \(f(sorted.last!)) | \(sorted.count) |"
-    }
-
-    static func machine() -> String {
-        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        let model =
-            cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
-            .map { $0.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "" }
-            ?? "unknown CPU"
-        return "\(model), \(ProcessInfo.processInfo.activeProcessorCount) cores, "
-            + "\(ProcessInfo.processInfo.physicalMemory / (1 << 30)) GiB"
-    }
-}
-
-/// Child processes: stdin /dev/null, output to a file, signal mask reset.
-enum Spawn {
-    static func start(_ executable: String, _ arguments: [String], output: String) throws -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_APPEND, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var none = sigset_t()
-        sigemptyset(&none)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGTERM, SIGINT, SIGPIPE] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
-        guard result == 0 else {
-            throw ServeFailover.Failure("cannot start \(executable): \(String(cString: strerror(result)))")
-        }
-        return pid
-    }
-
-    /// Sends `signal` (if any) and reaps.
-    static func stop(_ pid: pid_t, _ signal: Int32?) {
-        if let signal { _ = kill(pid, signal) }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+            "| \(name) | \(f(summary.median)) | \(f(summary.p99)) | \(f(summary.min)) | \(f(summary.max)) | \(summary.count) |"
     }
 }
