@@ -580,7 +580,9 @@ struct ElectionDriver {
         guard leaseUntil.map({ until > $0 }) ?? true else { return [] }
         leaseUntil = until
         var effects: [Effect] = []
-        if let current = session {
+        // A timer only while leading: it turns a lapse into a `demoted` event (the
+        // `leaderEpoch` query checks the deadline itself).
+        if let current = session, !leases.isEmpty {
             effects.append(.leaseTimer(generation: current.generation, at: until))
         }
         if leaseLapsed, let current = session, current.connected, let id = current.id {
