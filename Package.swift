@@ -154,6 +154,7 @@ let package = Package(
             name: "election-failover",
             dependencies: [
                 "BenchmarkSupport",
+                "HeraldTestSupport",
                 "Election",
                 "MesosLayout",
                 "ZooKeeper",
@@ -167,6 +168,7 @@ let package = Package(
             name: "serve-failover",
             dependencies: [
                 "BenchmarkSupport",
+                "HeraldTestSupport",
                 "Discovery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

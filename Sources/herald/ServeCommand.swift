@@ -147,7 +147,7 @@ final class SignalHandling {
     private let sources: [any DispatchSourceSignal]
 
     init(group: ServiceGroup, logger: Logger, limit: Duration) {
-        let caught = NIOLockedCounter()
+        let caught = SignalCounter()
         sources = [SIGTERM, SIGINT].map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
@@ -176,7 +176,7 @@ final class SignalHandling {
 }
 
 /// A counter safe to bump from signal-source handlers.
-final class NIOLockedCounter: Sendable {
+final class SignalCounter: Sendable {
     private let value = Mutex(0)
 
     func increment() -> Int {

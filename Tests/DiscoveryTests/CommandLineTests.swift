@@ -27,23 +27,11 @@ struct CommandLineTests {
         try await Self.run(arguments)
     }
 
-    /// `ChildProcess.run`, but reaping the child on a thread of its own: a `waitpid` blocking a
-    /// Dispatch worker takes a thread from the small pool that also runs this process's Swift
-    /// tasks (two on this machine), and with several commands in flight the in-process server
-    /// could not answer them.
+    /// The `herald` binary as a process (`ChildProcess.run` reaps it off the Swift task pool, so
+    /// the in-process server keeps answering while several commands run).
     static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> Run {
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("herald-cli-\(UUID()).out").path
-        defer { unlink(output) }
-        let child = try ChildProcess.spawn(binary, arguments, environment: environment, output: output)
-        let status: Int32 = await withCheckedContinuation { continuation in
-            Thread {
-                var raw: Int32 = 0
-                while waitpid(child, &raw, 0) == -1, errno == EINTR {}
-                continuation.resume(returning: raw & 0x7f == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f))
-            }.start()
-        }
-        let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
-        return Run(status: status, output: text)
+        let result = try await ChildProcess.run(binary, arguments, environment: environment)
+        return Run(status: result.status, output: result.output)
     }
 
     @Test(

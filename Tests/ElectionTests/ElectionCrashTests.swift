@@ -29,9 +29,7 @@ struct ElectionCrashTests {
         let reaped = NIOLockedValueBox(false)
         defer {
             if !reaped.withLockedValue({ $0 }) {
-                kill(pid, SIGKILL)
-                var status: Int32 = 0
-                waitpid(pid, &status, 0)
+                ChildProcess.stop(pid, signal: SIGKILL)
             }
         }
         let contender = try ElectionHarness.group(base: base, required: 1)
@@ -46,9 +44,7 @@ struct ElectionCrashTests {
 
             let events = observer.events()
             let killedAt = ContinuousClock.now
-            kill(pid, SIGKILL)
-            var status: Int32 = 0
-            waitpid(pid, &status, 0)
+            ChildProcess.stop(pid, signal: SIGKILL)
             reaped.withLockedValue { $0 = true }
             let (from, to, at) = try await within(.seconds(20), "the observer's next leader") {
                 for await event in events {
@@ -93,9 +89,7 @@ struct ElectionCrashTests {
             output: output)
         defer {
             kill(pid, SIGCONT)
-            kill(pid, SIGKILL)
-            var status: Int32 = 0
-            waitpid(pid, &status, 0)
+            ChildProcess.stop(pid, signal: SIGKILL)
         }
         let contender = try ElectionHarness.group(base: base, required: 1)
         let observer = try ElectionHarness.group(base: base, required: 1)

@@ -23,17 +23,34 @@ public enum ChildProcess {
             .appendingPathComponent("herald-child-\(UUID().uuidString).out").path
         defer { unlink(outputPath) }
         let child = try spawn(executable, arguments, environment: environment, output: outputPath)
-        let status: Int32 = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                var raw: Int32 = 0
-                while waitpid(child, &raw, 0) == -1, errno == EINTR {}
-                // WIFEXITED / WEXITSTATUS, spelled out (the C macros are not imported).
-                let exited = raw & 0x7f == 0
-                continuation.resume(returning: exited ? (raw >> 8) & 0xff : 128 + (raw & 0x7f))
-            }
-        }
+        let status = await reap(child)
         let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         return Result(status: status, output: output)
+    }
+
+    /// Waits for `pid` to end and returns its exit status (128 + N after signal N). The blocking
+    /// `waitpid` runs on a thread of its own: on a Dispatch worker it would take a thread from the
+    /// small pool that also runs the process's Swift tasks (two on a 2-core machine), starving
+    /// in-process servers the child talks to.
+    public static func reap(_ pid: Int32) async -> Int32 {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: waitBlocking(pid)) }.start()
+        }
+    }
+
+    /// Sends `signal` (if any), then waits for `pid` on the calling thread; for `defer` blocks and
+    /// benchmark drivers, which have no async context.
+    @discardableResult
+    public static func stop(_ pid: Int32, signal: Int32?) -> Int32 {
+        if let signal { kill(pid, signal) }
+        return waitBlocking(pid)
+    }
+
+    private static func waitBlocking(_ pid: pid_t) -> Int32 {
+        var raw: Int32 = 0
+        while waitpid(pid, &raw, 0) == -1, errno == EINTR {}
+        // WIFEXITED / WEXITSTATUS, spelled out (the C macros are not imported).
+        return raw & 0x7f == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
     }
 
     /// Starts a program in the background with stdin from /dev/null and stdout and stderr

@@ -41,14 +41,7 @@ struct ServeTests {
         }
 
         func reap() async -> Int32 {
-            let pid = pid
-            let status: Int32 = await withCheckedContinuation { continuation in
-                Thread {
-                    var raw: Int32 = 0
-                    while waitpid(pid, &raw, 0) == -1, errno == EINTR {}
-                    continuation.resume(returning: raw & 0x7f == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f))
-                }.start()
-            }
+            let status = await ChildProcess.reap(pid)
             reaped.withLockedValue { $0 = true }
             return status
         }

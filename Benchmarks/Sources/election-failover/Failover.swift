@@ -2,6 +2,7 @@ import ArgumentParser
 import BenchmarkSupport
 import Election
 import Foundation
+import HeraldTestSupport
 import Logging
 import MesosLayout
 import ZooKeeper
@@ -224,14 +225,14 @@ struct Failover: AsyncParsableCommand {
             logger: logger)
         var processes: [Int: pid_t] = [:]
         func spawn(_ index: Int) throws {
-            processes[index] = try Processes.start(
+            processes[index] = try ChildProcess.spawn(
                 binary,
                 [
                     "--servers", servers, "--base", base, "--required", "2", "--session-timeout-ms",
                     "\(sessionTimeoutMs)", "--index", "\(index)",
-                ])
+                ], output: "/dev/null")
         }
-        defer { for pid in processes.values { Processes.stop(pid, signal: SIGKILL) } }
+        defer { for pid in processes.values { ChildProcess.stop(pid, signal: SIGKILL) } }
         let setup = try await ZooKeeperClient.connect(
             ZooKeeperConfiguration(servers: servers, connectTimeout: .seconds(20)), logger: logger)
         _ = try await setup.ensurePath(base)
@@ -249,7 +250,7 @@ struct Failover: AsyncParsableCommand {
                 else { throw BenchmarkError("leader \(leader.info.hostname ?? "?") is not one of the processes") }
                 let events = observer.events()
                 let start = ContinuousClock.now
-                Processes.stop(pid, signal: SIGKILL)
+                ChildProcess.stop(pid, signal: SIGKILL)
                 processes[index] = nil
                 let at = try await Self.first([events], "a new leader after the crash") {
                     if case .leaderChanged(_, let to?) = $0 { return to.epoch > leader.epoch }

@@ -2,6 +2,7 @@ import ArgumentParser
 import BenchmarkSupport
 import Discovery
 import Foundation
+import HeraldTestSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -64,11 +65,11 @@ struct ServeFailover: AsyncParsableCommand {
             herald_metrics_listen: ""
             herald_session_timeout_ms: 10000
             """.write(toFile: config, atomically: true, encoding: .utf8)
-            let pid = try Processes.start(herald, ["serve", "--config", config], output: "\(directory)/\(name).log")
+            let pid = try ChildProcess.spawn(herald, ["serve", "--config", config], output: "\(directory)/\(name).log")
             instances[name] = Instance(name: name, pid: pid, config: config, socket: "\(directory)/\(name).sock")
         }
         defer {
-            for instance in instances.values { Processes.stop(instance.pid, signal: SIGKILL) }
+            for instance in instances.values { ChildProcess.stop(instance.pid, signal: SIGKILL) }
         }
         for index in 1...3 { try start("l\(index)", mode: "leader", port: 5050 + index) }
         try start("f1", mode: "follower", port: 5061)
@@ -89,7 +90,7 @@ struct ServeFailover: AsyncParsableCommand {
                 $0.leader.map { $0.epoch > old.epoch } == true
             }
             if round > 0 { failovers.append(Self.ms(at - began)) }
-            Processes.stop(leader.pid, signal: nil)
+            ChildProcess.stop(leader.pid, signal: nil)
             try start(leader.name, mode: "leader", port: 5050 + Int(leader.name.dropFirst())!)
         }
         _ = try await Self.first(follower, "3 candidates") { $0.state == .elected && $0.candidates.count == 3 }
@@ -133,7 +134,7 @@ struct ServeFailover: AsyncParsableCommand {
         let report = lines.joined(separator: "\n") + "\n"
         print(report)
         if let out { try report.write(toFile: out, atomically: true, encoding: .utf8) }
-        for instance in instances.values { Processes.stop(instance.pid, signal: SIGTERM) }
+        for instance in instances.values { ChildProcess.stop(instance.pid, signal: SIGTERM) }
         instances = [:]
         try? FileManager.default.removeItem(atPath: directory)
     }
@@ -165,8 +166,8 @@ struct ServeFailover: AsyncParsableCommand {
 
     static func timed(_ executable: String, _ arguments: [String]) throws -> Double {
         let start = ContinuousClock.now
-        let pid = try Processes.start(executable, arguments)
-        Processes.stop(pid, signal: nil)
+        let pid = try ChildProcess.spawn(executable, arguments, output: "/dev/null")
+        ChildProcess.stop(pid, signal: nil)
         return ms(ContinuousClock.now - start)
     }
 
