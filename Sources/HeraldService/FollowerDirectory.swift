@@ -121,36 +121,30 @@ public final class FollowerDirectory: Sendable {
             try await client.addAuth(
                 scheme: "digest", credential: Array("\(credentials.user):\(credentials.secret)".utf8))
         }
-        var registered = false
-        var cache: [String: (czxid: Int64, registration: Registration?)] = [:]
-        var reported: Set<String> = []
+        var prepared = false
+        // Each child is read once; a malformed one is cached as nil, so it is logged once.
+        var cache: [String: Registration?] = [:]
         while !Task.isCancelled {
             do {
-                _ = try await client.ensurePath(directory, acl: acl)
-                if !registered, let registration {
-                    try await register(registration, client: client)
-                    registered = true
+                if !prepared {
+                    _ = try await client.ensurePath(directory, acl: acl)
+                    if let registration { try await register(registration, client: client) }
+                    prepared = true
                 }
                 let (children, _, watch) = try await client.childrenAndWatch(directory)
                 var list: [Registration] = []
-                var next: [String: (czxid: Int64, registration: Registration?)] = [:]
+                var next: [String: Registration?] = [:]
                 for child in children.sorted() {
                     if let known = cache[child] {
                         next[child] = known
-                    } else if let (data, stat) = try await Self.get(client, directory + "/" + child) {
+                    } else if let (data, _) = try await Self.get(client, directory + "/" + child) {
                         let decoded = try? JSONDecoder().decode(Registration.self, from: Data(data))
-                        next[child] = (stat.czxid, decoded)
-                        if decoded == nil, !reported.contains(child) {
+                        if decoded == nil {
                             logger.warning("skipping a malformed follower registration", metadata: ["node": "\(child)"])
                         }
+                        next[child] = .some(decoded)
                     }
-                    if let entry = next[child] {
-                        if let registration = entry.registration {
-                            list.append(registration)
-                        } else {
-                            reported.insert(child)
-                        }
-                    }
+                    if case .some(.some(let registration)) = next[child] { list.append(registration) }
                 }
                 cache = next
                 publish(list)

@@ -82,9 +82,10 @@ public final class Publisher: Service, Sendable {
             }
             return (state.view, state.role)
         }
-        if case .viewChanged = event { publish() }
-        if case .elected = event { publish() }
-        if case .demoted = event { publish() }
+        switch event {
+        case .viewChanged, .elected, .demoted: publish()
+        default: break
+        }
         for sink in sinks { sink(event, view, role) }
     }
 
