@@ -51,6 +51,27 @@ public enum TestEnsemble {
         return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// Runs `body` with the fault ensemble to itself: fault tests live in several suites (and
+    /// test targets linked into one test process), and `.serialized` only orders a suite's own
+    /// tests, so every user of the fault ensemble goes through this process-wide lock. Once the
+    /// lock is held, the ensemble is waited for, so that a previous test's restarts have settled.
+    public static func withFaultEnsemble<T>(_ body: (String) async throws -> T) async throws -> T {
+        let servers = try faultServers
+        await faultLock.acquire()
+        let result: T
+        do {
+            try await script("wait")
+            result = try await body(servers)
+        } catch {
+            await faultLock.release()
+            throw error
+        }
+        await faultLock.release()
+        return result
+    }
+
+    private static let faultLock = AsyncLock()
+
     /// Stops fault-ensemble server `id` for the duration of `body`, and always starts it again.
     public static func withServerStopped<T>(_ id: Int, _ body: () async throws -> T) async throws -> T {
         try await script("stop-server", "\(id)")
@@ -67,6 +88,28 @@ public enum TestEnsemble {
 
     public static let packageRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+}
+
+/// A first-come, first-served lock for async code that must not overlap.
+actor AsyncLock {
+    private var held = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func acquire() async {
+        guard held else {
+            held = true
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func release() {
+        if waiters.isEmpty {
+            held = false
+        } else {
+            waiters.removeFirst().resume()
+        }
+    }
 }
 
 public struct SetupError: Error, CustomStringConvertible {
