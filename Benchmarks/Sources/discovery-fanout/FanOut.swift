@@ -11,10 +11,12 @@ import NIOPosix
     import Glibc
 #endif
 
-/// Fan-out of the Discovery server in one process: N watchers on a temporary socket, M published
-/// changes, the time from `publish` until the last watcher has the new revision, the resident
-/// memory each idle connection costs the server, and the wall time of a whole `herald leader`
-/// process. `Benchmarks/discovery-fanout` builds it in release mode and runs it.
+/// Fan-out of the Discovery server: the server in this process on a temporary socket, N watchers
+/// in child processes of this executable (pools of at most `--pool-size`, so that 10,000
+/// connections fit the descriptor limit), M published changes, the time from `publish` until
+/// the last watcher has the new revision, the resident memory each idle connection costs the
+/// server, and the wall time of a whole `herald leader` process. `Benchmarks/discovery-fanout`
+/// builds it in release mode and runs it.
 @main
 struct FanOut: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -38,18 +40,25 @@ struct FanOut: AsyncParsableCommand {
     @Option(help: "The command line to record in the report.")
     var command: String?
 
+    @Option(help: "Most watchers in one child process.")
+    var poolSize = 5000
+
+    @Option(help: .hidden)
+    var poolSocket: String?
+
     func run() async throws {
         let limit = Descriptors.raiseLimit()
+        if let poolSocket { return try await WatcherPool(socket: poolSocket, size: poolSize).run() }
         let counts = watchers.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         var rows: [Measurement] = []
         var skipped: [String] = []
         for count in counts {
-            // Both ends of every connection live in this process, plus some slack.
-            guard 2 * count + 64 <= limit else {
-                skipped.append("N = \(count): needs \(2 * count + 64) descriptors, the limit is \(limit)")
+            // The server's ends of every connection live in this process, plus some slack.
+            guard count + 64 <= limit, min(count, poolSize) + 64 <= limit else {
+                skipped.append("N = \(count): needs \(count + 64) descriptors, the limit is \(limit)")
                 continue
             }
-            let row = try await Scenario(watchers: count, changes: changes).run()
+            let row = try await Scenario(watchers: count, changes: changes, poolSize: poolSize).run()
             rows.append(row)
             print(
                 "N=\(count): median \(row.median.micros) µs, p99 \(row.p99.micros) µs, "
@@ -59,6 +68,7 @@ struct FanOut: AsyncParsableCommand {
         if let herald { leaderTimes = try await LeaderTiming(herald: herald, runs: heraldRuns).run() }
         let report = Report(
             rows: rows, skipped: skipped, changes: changes, leaderTimes: leaderTimes, descriptorLimit: limit,
+            poolSize: poolSize,
             command: command ?? CommandLine.arguments.joined(separator: " "))
         print(report.markdown)
         if let out {
@@ -72,6 +82,7 @@ struct FanOut: AsyncParsableCommand {
 struct Scenario {
     var watchers: Int
     var changes: Int
+    var poolSize: Int
 
     func run() async throws -> Measurement {
         var template = Array("/tmp/hd-bench-XXXXXX".utf8CString)
@@ -87,43 +98,125 @@ struct Scenario {
             defer { group.cancelAll() }
             try await server.waitUntilListening()
 
-            // Idle cost: plain connected sockets (their client side is kernel memory, not RSS),
-            // each confirmed by a ping so the server has set the connection up.
             // A few connections first, so first-use allocations do not count as per-connection cost.
             for _ in 0..<16 { close(try RawSocket.connectAndPing(path)) }
             let before = Memory.residentBytes
-            var sockets: [Int32] = []
-            for _ in 0..<watchers { sockets.append(try RawSocket.connectAndPing(path)) }
+
+            // Pools of near-equal size; each connects its watchers and has each answer a ping.
+            let poolCount = (watchers + poolSize - 1) / poolSize
+            let sizes = (0..<poolCount).map { watchers / poolCount + ($0 < watchers % poolCount ? 1 : 0) }
+            let connected = ArrivalTracker(parties: poolCount)
+            let arrivals = ArrivalTracker(parties: poolCount)
+            let pools = try sizes.map {
+                try PoolProcess(socket: path, size: $0, connected: connected, arrivals: arrivals)
+            }
+            defer { pools.forEach { $0.finish() } }
+            try await connected.waitForAll(revision: 0)
+            // Idle cost: the server's resident-set growth per connected, pinged socket.
             let perConnection = (Memory.residentBytes - before) / max(1, watchers)
 
-            // Then the same sockets watch, read by NIO.
-            let tracker = ArrivalTracker(watchers: watchers)
-            var channels: [any Channel] = []
-            for descriptor in sockets {
-                let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                    .channelInitializer { channel in
-                        channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.addHandler(RevisionReader(tracker: tracker))
-                        }
-                    }
-                    .withConnectedSocket(descriptor).get()
-                channel.writeAndFlush(ByteBuffer(string: "{\"op\":\"watch\"}\n"), promise: nil)
-                channels.append(channel)
-            }
-            try await tracker.waitForAll(revision: 1)
+            // Then the same sockets watch.
+            for pool in pools { pool.send("watch") }
+            try await arrivals.waitForAll(revision: 1)
 
             var latencies: [Duration] = []
             for change in 1...(changes + 5) {
-                let start = ContinuousClock.now
+                let start = Monotonic.now
                 guard let published = server.publish(Inputs.input(change)) else { throw BenchmarkError("no change") }
-                let last = try await tracker.waitForAll(revision: published.revision)
-                if change > 5 { latencies.append(last - start) }
+                let last = try await arrivals.waitForAll(revision: published.revision)
+                if change > 5 { latencies.append(.nanoseconds(Int64(last) - Int64(start))) }
             }
-            for channel in channels { try? await channel.close() }
             return Measurement(
                 watchers: watchers, latencies: latencies, bytesPerIdleConnection: perConnection,
                 snapshotBytes: (try? server.current.encodedLine().count) ?? 0)
         }
+    }
+}
+
+/// A child process of this executable running `WatcherPool`: its stdout lines are fed to the
+/// trackers (`connected`, then `<ns> <revision>` as the last of its watchers gets a revision).
+final class PoolProcess: Sendable {
+    private let process: Process
+    private let input: FileHandle
+
+    init(socket: String, size: Int, connected: ArrivalTracker, arrivals: ArrivalTracker) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        process.arguments = ["--pool-socket", socket, "--pool-size", "\(size)"]
+        let stdin = Pipe()
+        let stdout = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        try process.run()
+        self.process = process
+        input = stdin.fileHandleForWriting
+        let output = stdout.fileHandleForReading
+        Thread {
+            guard let stream = fdopen(dup(output.fileDescriptor), "r") else { return }
+            defer { fclose(stream) }
+            var line: UnsafeMutablePointer<CChar>?
+            var capacity = 0
+            defer { free(line) }
+            while getline(&line, &capacity, stream) > 0, let line {
+                let words = String(cString: line).split(separator: " ").map {
+                    $0.trimmingCharacters(in: .whitespacesAndNewlines)
+                }
+                if words == ["connected"] {
+                    connected.arrived(revision: 0)
+                } else if words.count == 2, let time = UInt64(words[0]), let revision = UInt64(words[1]) {
+                    arrivals.arrived(revision: revision, at: time)
+                }
+            }
+            let failure = BenchmarkError("a watcher pool (\(size) watchers) ended early")
+            connected.fail(failure)
+            arrivals.fail(failure)
+        }.start()
+    }
+
+    func send(_ line: String) {
+        try? input.write(contentsOf: Data((line + "\n").utf8))
+    }
+
+    /// Closes the pool's stdin (it exits on EOF) and waits for it.
+    func finish() {
+        try? input.close()
+        process.waitUntilExit()
+    }
+}
+
+/// The child side: `size` watchers on `socket`. Prints `connected` once every socket answered a
+/// ping, waits for `watch` on stdin, makes every socket watch, prints `<ns> <revision>` as the
+/// last of its watchers receives each revision, and exits at EOF on stdin.
+struct WatcherPool {
+    var socket: String
+    var size: Int
+
+    func run() async throws {
+        var sockets: [Int32] = []
+        for _ in 0..<size { sockets.append(try RawSocket.connectAndPing(socket)) }
+        Self.emit("connected")
+        guard readLine() == "watch" else { return }
+        let tracker = ArrivalTracker(parties: size) { revision, time in Self.emit("\(time) \(revision)") }
+        var channels: [any Channel] = []
+        for descriptor in sockets {
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(RevisionReader(tracker: tracker))
+                    }
+                }
+                .withConnectedSocket(descriptor).get()
+            channel.writeAndFlush(ByteBuffer(string: "{\"op\":\"watch\"}\n"), promise: nil)
+            channels.append(channel)
+        }
+        while readLine() != nil {}
+        for channel in channels { try? await channel.close() }
+    }
+
+    /// One write(2) per line.
+    static func emit(_ line: String) {
+        let bytes = Array((line + "\n").utf8)
+        _ = bytes.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
     }
 }
 

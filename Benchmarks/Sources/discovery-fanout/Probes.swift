@@ -6,51 +6,78 @@ import NIOCore
     import Glibc
 #endif
 
-/// Counts, per revision, how many watchers have it, and when the last one got it.
+/// The CLOCK_MONOTONIC time in nanoseconds: comparable across the benchmark's processes.
+enum Monotonic {
+    static var now: UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+    }
+}
+
+/// Counts, per revision, how many of `parties` (watchers, or watcher pools) have it, and when
+/// the last one got it (CLOCK_MONOTONIC ns).
 final class ArrivalTracker: Sendable {
     private struct State {
-        var counts: [UInt64: Int] = [:]
-        var waiter: (revision: UInt64, continuation: CheckedContinuation<ContinuousClock.Instant, any Error>)?
-        var completed: [UInt64: ContinuousClock.Instant] = [:]
+        var counts: [UInt64: (count: Int, latest: UInt64)] = [:]
+        var waiter: (revision: UInt64, continuation: CheckedContinuation<UInt64, any Error>)?
+        var completed: [UInt64: UInt64] = [:]
+        var failure: (any Error)?
     }
 
-    let watchers: Int
+    let parties: Int
     private let state = NIOLockedValueBox(State())
+    /// Called with each revision as the last party receives it.
+    private let onComplete: @Sendable (UInt64, UInt64) -> Void
 
-    init(watchers: Int) {
-        self.watchers = watchers
+    init(parties: Int, onComplete: @escaping @Sendable (_ revision: UInt64, _ at: UInt64) -> Void = { _, _ in }) {
+        self.parties = parties
+        self.onComplete = onComplete
     }
 
-    /// Called by a watcher's handler for each snapshot line.
-    func arrived(revision: UInt64) {
-        let now = ContinuousClock.now
-        let resume: CheckedContinuation<ContinuousClock.Instant, any Error>? = state.withLockedValue { state in
-            let count = state.counts[revision, default: 0] + 1
-            guard count == watchers else {
-                state.counts[revision] = count
-                return nil
+    /// One party has `revision`, at `time` (now unless given).
+    func arrived(revision: UInt64, at time: UInt64 = Monotonic.now) {
+        let (resume, completedAt): (CheckedContinuation<UInt64, any Error>?, UInt64?) = state.withLockedValue { state in
+            let entry = state.counts[revision, default: (0, 0)]
+            let count = entry.count + 1
+            let latest = max(entry.latest, time)
+            guard count == parties else {
+                state.counts[revision] = (count, latest)
+                return (nil, nil)
             }
             state.counts[revision] = nil
             guard let waiter = state.waiter, waiter.revision == revision else {
-                state.completed[revision] = now
-                return nil
+                state.completed[revision] = latest
+                return (nil, latest)
             }
             state.waiter = nil
-            return waiter.continuation
+            return (waiter.continuation, latest)
         }
-        resume?.resume(returning: now)
+        if let completedAt { onComplete(revision, completedAt) }
+        resume?.resume(returning: completedAt ?? time)
     }
 
-    /// The instant the last watcher received `revision`.
+    /// Ends every wait with `error` (a party went away).
+    func fail(_ error: any Error) {
+        let waiter = state.withLockedValue { state in
+            state.failure = error
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.continuation.resume(throwing: error)
+    }
+
+    /// When the last party received `revision` (CLOCK_MONOTONIC ns).
     @discardableResult
-    func waitForAll(revision: UInt64) async throws -> ContinuousClock.Instant {
+    func waitForAll(revision: UInt64) async throws -> UInt64 {
         try await withCheckedThrowingContinuation { continuation in
-            let done: ContinuousClock.Instant? = state.withLockedValue { state in
-                if let instant = state.completed.removeValue(forKey: revision) { return instant }
+            let done: Result<UInt64, any Error>? = state.withLockedValue { state in
+                if let failure = state.failure { return .failure(failure) }
+                if let time = state.completed.removeValue(forKey: revision) { return .success(time) }
                 state.waiter = (revision, continuation)
                 return nil
             }
-            if let done { continuation.resume(returning: done) }
+            if let done { continuation.resume(with: done) }
         }
     }
 }

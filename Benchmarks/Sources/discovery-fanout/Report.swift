@@ -35,6 +35,7 @@ struct Report {
     var changes: Int
     var leaderTimes: [Duration]
     var descriptorLimit: Int
+    var poolSize: Int
     var command: String
 
     var markdown: String {
@@ -44,14 +45,15 @@ struct Report {
             "- Machine: \(Self.cpuModel), \(ProcessInfo.processInfo.activeProcessorCount) cores, Linux \(Self.kernel)",
             "- Command: `\(command)`",
             "- Set-up: one process runs the server (NIO singleton group, \(ProcessInfo.processInfo.activeProcessorCount) "
-                + "event loops) and all watchers on a temporary Unix socket; each watcher reads the revision of every "
+                + "event loops) on a temporary Unix socket; the N watchers run in child processes of at most "
+                + "\(poolSize) watchers each (NIO, same machine), and each watcher reads the revision of every "
                 + "line. \(changes) measured changes per row after 5 unmeasured; snapshot lines of "
                 + "\(rows.first?.snapshotBytes ?? 0) bytes (3 candidates, 20 followers). Descriptor limit \(descriptorLimit).",
-            "- Latency: from just before `publish` to the arrival of the "
-                + "revision at the last of the N watchers.",
-            "- Idle memory: resident-set growth after N plain sockets connected and answered one ping, divided by N "
-                + "(the client ends are kernel memory, so this is the server's cost; 16 connections are opened and "
-                + "closed first so that first-use allocations do not count).",
+            "- Latency: from just before `publish` to the arrival of the revision at the last of the N watchers "
+                + "(CLOCK_MONOTONIC, compared across the processes).",
+            "- Idle memory: the server process's resident-set growth after N sockets connected and answered one "
+                + "ping, divided by N (16 connections are opened and closed first so that first-use allocations do "
+                + "not count).",
             "",
             "| watchers | median (µs) | p99 (µs) | min (µs) | max (µs) | changes | RSS per idle connection (bytes) |",
             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
