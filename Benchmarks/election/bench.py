@@ -501,26 +501,41 @@ class Bench:
         return total, censored
 
     # ---- scale ----
+    def wait_registered(self, base, n, what, harness):
+        """Every contender registered: `base` has n children. Counted on the run's own path with a
+        short-lived client of its own (closed before anything is measured): the ensemble-wide
+        ephemeral count also moves while an earlier run's sessions are still expiring."""
+        from kazoo.client import KazooClient
+        from kazoo.exceptions import NoNodeError
+
+        zk = KazooClient(hosts=self.a.servers)
+        zk.start(timeout=30)
+        try:
+            deadline = time.monotonic() + self.a.scale_setup_timeout
+            while True:
+                try:
+                    got = len(zk.get_children(base))
+                except NoNodeError:
+                    got = 0
+                if got >= n:
+                    return
+                if time.monotonic() > deadline:
+                    raise BenchError(f"{what}: only {got} of {n} contenders registered within "
+                                     f"{self.a.scale_setup_timeout}s (stderr: {harness.errtail()})")
+                time.sleep(0.2)
+        finally:
+            zk.stop()
+            zk.close()
+
     def scale_run(self, impl, n, run, failovers):
         base = f"/herald-election-bench/{self.a.run_id}/{impl}/scale-{n}-{run}"
         what = f"scale N={n} run {run}"
-        before = self.ens.mntr()
-        eph0 = max(before["ephemerals"])
         t_start = time.monotonic()
         c = self.spawn(impl, base, n, "s", self.a.scale_poll_ms, f"n{n}-{run}")
         procs = [c]
         try:
             c.wait_event("ready", timeout=60, what=f"`ready` ({what})")
-            # every contender registered: the ensemble holds n more ephemeral nodes
-            deadline = time.monotonic() + self.a.scale_setup_timeout
-            while True:
-                m = self.ens.mntr()
-                if min(m["ephemerals"]) - eph0 >= n:
-                    break
-                if time.monotonic() > deadline:
-                    raise BenchError(f"{impl} {what}: only {min(m['ephemerals']) - eph0} of {n} contenders "
-                                     f"registered within {self.a.scale_setup_timeout}s (stderr: {c.errtail()})")
-                time.sleep(0.2)
+            self.wait_registered(base, n, f"{impl} {what}", c)
             setup_s = time.monotonic() - t_start
             self.record(impl, "scale: start -> all contenders registered", setup_s * 1000, n=n, rnd=run)
             o = self.spawn(impl, base, 0, "obs", self.a.poll_ms, f"n{n}-{run}")
