@@ -44,6 +44,9 @@ public final class ZooKeeperClient: Sendable {
             _ = CallbackRegistry.shared.take(token)
             throw ZooKeeperError(.badArguments, operation: "connect to \(configuration.servers)")
         }
+        if let interval = configuration.hostResolutionInterval {
+            zoo_set_servers_resolution_delay(pointer, Int32(clamping: max(1, interval.milliseconds)))
+        }
         core.attach(pointer)
     }
 

@@ -30,6 +30,12 @@ public struct ZooKeeperConfiguration: Sendable, CustomStringConvertible {
     public var allowReadOnly: Bool
     /// Resume this session instead of starting a new one.
     public var resume: SessionCredentials?
+    /// How often, at most, the C client re-resolves the server host names while connected
+    /// (`zoo_set_servers_resolution_delay`). It still resolves them on every connection loss,
+    /// and `setServers` applies a new list at once. Nil keeps the C library's default: a
+    /// `getaddrinfo` per server, with netlink address dumps, on every I/O wakeup, before each
+    /// request and after each reply, which costs milliseconds per round trip.
+    public var hostResolutionInterval: Duration? = .seconds(10)
     /// Told the operation name and the time to its reply, for every request that got one (any
     /// result code); called on the C completion thread, so it must only record.
     public var requestObserver: (@Sendable (_ operation: String, _ duration: Duration) -> Void)?
