@@ -26,7 +26,9 @@ struct ElectionDriver {
         var readAgain = false
     }
 
-    struct Contender {
+    /// A reference type: the loop walks every contender on each read and publish, and with
+    /// hundreds of contenders copying each one's fields (retains) dominated that walk.
+    final class Contender {
         var state: ContenderState
         let info: MasterInfo
         let data: [UInt8]
@@ -39,6 +41,12 @@ struct ElectionDriver {
         var waiters: [CheckedContinuation<Void, Never>] = []
         /// The own node being deleted after abdication.
         var deleting: String?
+
+        init(state: ContenderState, info: MasterInfo, data: [UInt8]) {
+            self.state = state
+            self.info = info
+            self.data = data
+        }
     }
 
     private(set) var configuration: ElectionGroup.Configuration
