@@ -179,7 +179,11 @@ struct ServeTests {
                 }
                 waits.append(at - start)
             }
-            #expect(await status == 0, "herald serve exits 0 after SIGTERM")
+            let code = await status
+            #expect(
+                code == 0,
+                "herald serve exits 0 after SIGTERM (status \(code.map(String.init) ?? "none")); its log: \(leader.output.suffix(3000))"
+            )
             #expect(waits.allSatisfy { $0 < .milliseconds(1500) }, "failover seen after \(waits) (session timeout 3 s)")
             #expect(!FileManager.default.fileExists(atPath: leader.socket), "the socket file is removed")
         }
