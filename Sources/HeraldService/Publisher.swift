@@ -70,6 +70,10 @@ public final class Publisher: Service, Sendable {
                 }
             }
         }
+        // The events end when the election service stops, which it does first in a graceful
+        // shutdown. A service that returns before the group reaches it fails the shutdown
+        // (`serviceFinishedUnexpectedly`, and `herald serve` would exit 1), so wait for its turn.
+        try? await gracefulShutdown()
     }
 
     private func handle(_ event: ElectionEvent) {
