@@ -11,16 +11,7 @@ enum ElectionHarness {
     /// A fresh base path, created (empty, world-open) before the groups start.
     static func freshBase(servers: String? = nil) async throws -> String {
         let base = "/herald-test-election/\(UUID().uuidString.prefix(8).lowercased())"
-        // The fault ensemble may still be settling after an earlier test restarted its servers:
-        // a lost connection is retried (creating the path is idempotent).
-        for attempt in 1... {
-            do {
-                try await withClient(servers: servers) { client in _ = try await client.ensurePath(base) }
-                return base
-            } catch let error as ZooKeeperError where error.code == .connectionLoss && attempt < 5 {
-                continue
-            }
-        }
+        try await withClient(servers: servers) { client in _ = try await client.ensurePath(base) }
         return base
     }
 
