@@ -61,13 +61,13 @@ public final class DiscoveryServer: Sendable {
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger
     ) {
         self.configuration = configuration
-        self.store = SnapshotStore(initial: initial)
+        self.store = SnapshotStore(initial: initial, timerLoop: eventLoopGroup.next())
         self.group = eventLoopGroup
         self.logger = logger
     }
 
-    /// The snapshot that `get` answers right now.
-    public var current: Snapshot { store.current.snapshot }
+    /// The snapshot that `get` answers right now (aged by the lease rule).
+    public var current: Snapshot { store.refresh().snapshot }
 
     /// Publishes a new input; returns the new snapshot, or nil when the input did not change it.
     @discardableResult
@@ -169,7 +169,7 @@ public final class DiscoveryServer: Sendable {
                         if watching {
                             push.eventLoop.execute { push.value.resendCurrent() }
                         } else {
-                            try await outbound.write(store.current.line)
+                            try await outbound.write(store.refresh().line)
                         }
                     case .success(.watch):
                         if watching {

@@ -29,11 +29,15 @@ public struct SnapshotInput: Hashable, Sendable {
     /// The `self` object.
     public var publisher: Snapshot.Publisher
     public var names: DNSNames
+    /// The MasterInfo id of this host's candidate when it contends: a leader with this id is
+    /// this host, shown as the leader only while `publisher.role` is `leader` and its lease holds.
+    public var ownID: String?
 
     public init(
         view: ElectionView, followers: [Follower] = [], zooKeeperHosts: [Snapshot.Endpoint] = [], cluster: String,
-        publisher: Snapshot.Publisher, names: DNSNames = DNSNames()
+        publisher: Snapshot.Publisher, names: DNSNames = DNSNames(), ownID: String? = nil
     ) {
+        self.ownID = ownID
         self.view = view
         self.followers = followers
         self.zooKeeperHosts = zooKeeperHosts
@@ -44,13 +48,20 @@ public struct SnapshotInput: Hashable, Sendable {
 }
 
 extension Snapshot {
-    /// The snapshot of `input` at `revision`: a pure function, so two inputs that publish the same
-    /// facts give equal snapshots (the server uses that to skip non-changes).
+    /// The snapshot of `input` at `revision`, as it may be shown at `now`: a pure function, so two
+    /// inputs that publish the same facts at the same moment give equal snapshots (the server uses
+    /// that to skip non-changes).
+    ///
+    /// The lease rule (`ElectionView.shown(at:ownID:leading:)`) applies: past 80 % of the session
+    /// timeout since the last contact with ZooKeeper this host is neither shown as the leader nor
+    /// has the role `leader`, past ⅔ of it the leader is `stale`, past all of it there is none.
     ///
     /// Election details that the protocol does not carry (`invalid`, `hazards`, the session id)
     /// do not appear here and so never cause a new revision on their own.
-    public init(input: SnapshotInput, revision: UInt64) {
-        let view = input.view
+    public init(input: SnapshotInput, revision: UInt64, now: ContinuousClock.Instant = .now) {
+        var publisher = input.publisher
+        let (view, leading) = input.view.shown(at: now, ownID: input.ownID, leading: publisher.role == .leader)
+        if publisher.role == .leader, !leading { publisher.role = .candidate }
         let leader = view.leader.map(Member.init(candidate:))
         let candidates = view.candidates.sorted { $0.sequence < $1.sequence }.map(Member.init(candidate:))
         self.init(
@@ -61,7 +72,7 @@ extension Snapshot {
             dns: DNSMappings.records(
                 leader: leader, candidates: candidates, followers: input.followers,
                 zooKeeperHosts: input.zooKeeperHosts, names: input.names),
-            publisher: input.publisher)
+            publisher: publisher)
     }
 
     /// This snapshot with another revision: what the server compares to detect a change.

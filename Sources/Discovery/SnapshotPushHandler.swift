@@ -58,7 +58,7 @@ final class SnapshotPushHandler: ChannelInboundHandler, RemovableChannelHandler 
     func startWatching() {
         guard let context, watchers == nil, !closing else { return }
         let set = store.watchers(on: context.eventLoop)
-        let current = store.current
+        let current = store.refresh()
         if set.isShutDown {
             shutDown(final: current, grace: .seconds(1))
             return
@@ -71,7 +71,7 @@ final class SnapshotPushHandler: ChannelInboundHandler, RemovableChannelHandler 
     /// `get` on a watching connection: answered through the push path, so the line can never
     /// overtake (or be overtaken by) a newer pushed revision.
     func resendCurrent() {
-        offer(store.current, force: true)
+        offer(store.refresh(), force: true)
     }
 
     /// A newer snapshot for this watcher (see the type's back-pressure rule). `force` sends the
@@ -108,7 +108,15 @@ final class SnapshotPushHandler: ChannelInboundHandler, RemovableChannelHandler 
         }
     }
 
+    /// Writes `published`, or, when the lease rule may have changed it since it was made (a
+    /// pending snapshot written late, an offer queued before a freeze), the store's current one
+    /// aged to now.
     private func write(_ published: SnapshotStore.Published, context: ChannelHandlerContext) {
+        var published = published
+        if published.isExpired(at: .now) {
+            let fresh = store.refresh()
+            if fresh.revision >= published.revision { published = fresh }
+        }
         lastWritten = published.revision
         context.writeAndFlush(wrapOutboundOut(published.line), promise: nil)
     }

@@ -1,3 +1,4 @@
+import Election
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
@@ -7,13 +8,24 @@ import NIOCore
 /// Behind one lock: `publish` compares, bumps the revision, encodes and hands the shared bytes to
 /// every event loop that has watchers, all in one critical section, so revisions reach each loop
 /// in order. The per-loop `WatcherSet`s are confined to their event loop and need no lock.
+///
+/// A snapshot is only true for a while: the lease rule (`Snapshot(input:revision:now:)`) ages it
+/// with the time since the last contact with ZooKeeper. So the store keeps the input, and ages
+/// it again whenever a snapshot is served (`refresh()`, for `get` and a new `watch`), whenever
+/// one is about to be pushed after its `expires`, and on a timer at the next instant the rule
+/// would change it. A process resumed after a freeze therefore never serves what it believed
+/// before the freeze: the first thing it does with a snapshot is to age it.
 final class SnapshotStore: Sendable {
     /// A snapshot with its encoded line (including `\n`), shared by every connection: NIO writes
     /// the same reference-counted buffer to each socket without copying it.
     struct Published: Sendable {
         var snapshot: Snapshot
         var line: ByteBuffer
+        /// When the lease rule may change it: to be aged again (`refresh()`) before use after this.
+        var expires: ContinuousClock.Instant?
         var revision: UInt64 { snapshot.revision }
+
+        func isExpired(at now: ContinuousClock.Instant) -> Bool { expires.map { now >= $0 } ?? false }
     }
 
     private struct LoopEntry {
@@ -22,35 +34,73 @@ final class SnapshotStore: Sendable {
     }
 
     private struct State {
+        var input: SnapshotInput
         var published: Published
         var loops: [ObjectIdentifier: LoopEntry] = [:]
         var shutDown = false
+        /// The re-ageing timer and the instant it is set for.
+        var timer: (task: Scheduled<Void>, at: ContinuousClock.Instant)?
     }
 
     private let state: NIOLockedValueBox<State>
+    /// Where the re-ageing timer runs.
+    private let timerLoop: any EventLoop
 
     /// Revision 1 is the initial input.
-    init(initial: SnapshotInput) {
-        state = NIOLockedValueBox(State(published: Self.encode(Snapshot(input: initial, revision: 1))))
+    init(initial: SnapshotInput, timerLoop: any EventLoop) {
+        let now = ContinuousClock.now
+        var published = Self.encode(Snapshot(input: initial, revision: 1, now: now))
+        published.expires = initial.view.nextLeaseChange(after: now)
+        state = NIOLockedValueBox(State(input: initial, published: published))
+        self.timerLoop = timerLoop
     }
 
-    var current: Published { state.withLockedValue { $0.published } }
+    /// The current snapshot, aged to now (a new revision when the lease rule changed it).
+    func refresh() -> Published {
+        state.withLockedValue { state in
+            _ = update(&state, now: .now)
+            return state.published
+        }
+    }
 
     /// Publishes `input` unless its snapshot equals the current one (apart from the revision).
     /// Returns the new snapshot, or nil when nothing changed.
     func publish(_ input: SnapshotInput) -> Snapshot? {
         state.withLockedValue { state in
-            let previous = state.published.snapshot
-            let candidate = Snapshot(input: input, revision: previous.revision)
-            guard candidate != previous else { return nil }
-            let published = Self.encode(candidate.with(revision: previous.revision + 1))
-            state.published = published
-            for entry in state.loops.values {
-                let watchers = entry.watchers
-                entry.eventLoop.execute { watchers.value.offer(published) }
-            }
-            return published.snapshot
+            state.input = input
+            return update(&state, now: .now)
         }
+    }
+
+    /// Ages the input to `now`; publishes when the snapshot changed; sets the timer for the next
+    /// change. Called with the lock held.
+    private func update(_ state: inout State, now: ContinuousClock.Instant) -> Snapshot? {
+        let previous = state.published.snapshot
+        let candidate = Snapshot(input: state.input, revision: previous.revision, now: now)
+        let expires = state.input.view.nextLeaseChange(after: now)
+        schedule(&state, at: expires, now: now)
+        guard candidate != previous else {
+            state.published.expires = expires
+            return nil
+        }
+        var published = Self.encode(candidate.with(revision: previous.revision + 1))
+        published.expires = expires
+        state.published = published
+        for entry in state.loops.values {
+            let watchers = entry.watchers
+            entry.eventLoop.execute { watchers.value.offer(published) }
+        }
+        return published.snapshot
+    }
+
+    private func schedule(_ state: inout State, at instant: ContinuousClock.Instant?, now: ContinuousClock.Instant) {
+        guard state.timer?.at != instant else { return }
+        state.timer?.task.cancel()
+        state.timer = nil
+        guard let instant, !state.shutDown else { return }
+        let delay = TimeAmount(now.duration(to: instant)) + .milliseconds(1)
+        let task = timerLoop.scheduleTask(in: delay) { [weak self] in _ = self?.refresh() }
+        state.timer = (task, instant)
     }
 
     /// The watcher set of `eventLoop`, created on first use. Call on that event loop.
@@ -70,6 +120,9 @@ final class SnapshotStore: Sendable {
     func shutDown(grace: TimeAmount) {
         state.withLockedValue { state in
             state.shutDown = true
+            state.timer?.task.cancel()
+            state.timer = nil
+            _ = update(&state, now: .now)
             let published = state.published
             for entry in state.loops.values {
                 let watchers = entry.watchers

@@ -56,8 +56,11 @@ public final class ElectionGroup: Sendable {
         public var watchEvents = 0
         public var reads = 0
         public var sessions = 0
-        /// Lease heartbeats (not in `requests`): one per third of a session timeout while leading.
+        /// Lease heartbeats (not in `requests`): one per quarter of a session timeout while connected.
         public var heartbeats = 0
+        /// Elections refused because the lease or the read behind them was too old (a process
+        /// resumed after a freeze, deciding on events buffered meanwhile).
+        public var staleElections = 0
         /// Elections decided on the predecessor's deletion event, before the read that confirms.
         public var earlyElections = 0
         /// Exists watches set on the node just below a contender.
@@ -72,6 +75,8 @@ public final class ElectionGroup: Sendable {
         var ownNodes: [ContenderID: String] = [:]
         var session: SessionInfo?
         var leaseUntil: ContinuousClock.Instant?
+        /// The servers new sessions use (`setServers` changes them).
+        var zooKeeper: ZooKeeperConfiguration
         var listeners: [Int: AsyncStream<ElectionEvent>.Continuation] = [:]
         var nextListener = 0
         var nextContender = 0
@@ -90,8 +95,9 @@ public final class ElectionGroup: Sendable {
         self.logger = logger
         shared = NIOLockedValueBox(
             Shared(
-                view: .initial(required: configuration.required, sessionTimeout: configuration.zooKeeper.sessionTimeout)
-            ))
+                view: .initial(
+                    required: configuration.required, sessionTimeout: configuration.zooKeeper.sessionTimeout),
+                zooKeeper: configuration.zooKeeper))
         (inputs, post) = AsyncStream.makeStream()
     }
 
@@ -172,25 +178,29 @@ public final class ElectionGroup: Sendable {
             return state.started
         }
         precondition(!alreadyStarted, "ElectionGroup.run() called twice")
-        var driver = ElectionDriver(configuration: configuration, logger: logger)
+        var driver = ElectionDriver(configuration: configuration, logger: logger, now: .now)
+        let sessions = SessionTable()
+        let context = Effect.Context(
+            post: post, sessions: sessions, zooKeeper: { [shared] in shared.withLockedValue { $0.zooKeeper } },
+            logger: logger
+        ) { [shared] update in shared.withLockedValue { update(&$0.statistics) } }
         await withDiscardingTaskGroup { group in
             func perform(_ effects: [Effect]) {
                 for effect in effects {
-                    group.addTask { [post, shared] in
-                        await effect.perform(post: post) { update in shared.withLockedValue { update(&$0.statistics) } }
-                    }
+                    group.addTask { await effect.perform(context) }
                 }
             }
-            perform(driver.start())
+            perform(driver.start(now: .now))
             publish(&driver)
             for await input in inputs {
-                perform(driver.handle(input))
+                perform(driver.handle(input, now: .now))
                 publish(&driver)
             }
-            let clients = driver.shutdown()
+            let final = driver.shutdown(now: .now)
             publish(&driver)
             group.cancelAll()
-            for client in clients { await client.close() }
+            for effect in final { await effect.perform(context) }
+            for client in sessions.removeAll() { await client.close() }
         }
         let listeners = shared.withLockedValue { state in
             defer { state.listeners = [:] }
@@ -208,7 +218,9 @@ public final class ElectionGroup: Sendable {
             state.ownNodes = driver.ownNodes
             state.session = driver.sessionInfo
             state.leaseUntil = driver.leaseUntil
+            state.zooKeeper = driver.configuration.zooKeeper
             state.statistics.sessions = driver.generation
+            state.statistics.staleElections = driver.staleElections
             state.statistics.earlyElections = driver.earlyElections
             return Array(state.listeners.values)
         }

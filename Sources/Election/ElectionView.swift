@@ -90,14 +90,19 @@ public struct ElectionView: Hashable, Sendable {
     /// `required` of DESIGN.md (`herald_quorum`).
     public var required: Int
     public var connection: ConnectionInfo
+    /// The send time of the request whose reply came last: what the view is known to hold at.
+    /// Every claim it makes lapses by the lease rule (`shown(at:ownID:leading:)`).
+    public var contact: ContinuousClock.Instant?
 
     /// `present` of DESIGN.md: the valid candidates.
     public var present: Int { candidates.count }
 
     public init(
         state: State, leader: Candidate? = nil, stale: Bool = false, candidates: [Candidate] = [],
-        invalid: [InvalidMember] = [], hazards: [MesosHazard] = [], required: Int, connection: ConnectionInfo
+        invalid: [InvalidMember] = [], hazards: [MesosHazard] = [], required: Int, connection: ConnectionInfo,
+        contact: ContinuousClock.Instant? = nil
     ) {
+        self.contact = contact
         self.state = state
         self.leader = leader
         self.stale = stale

@@ -21,6 +21,8 @@ public struct ObserverState: Hashable, Sendable {
         case read(GroupRead)
         /// The session was closed on purpose.
         case closed
+        /// A reply came to a request sent at this instant: the server heard from the session then.
+        case contact(ContinuousClock.Instant)
     }
 
     public private(set) var view: ElectionView
@@ -49,6 +51,7 @@ public struct ObserverState: Hashable, Sendable {
         case .expired, .closed:
             view.connection.state = event == .closed ? .closed : .expired
             view.connection.sessionID = nil
+            view.contact = nil
             view.state = .disconnected
             view.leader = nil
             view.stale = false
@@ -56,6 +59,8 @@ public struct ObserverState: Hashable, Sendable {
             view.invalid = []
             view.hazards = []
             awaitingRead = true
+        case .contact(let instant):
+            view.contact = instant
         case .read(let read):
             guard view.connection.state == .connected else { return nil }
             apply(read)

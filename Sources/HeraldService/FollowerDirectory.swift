@@ -82,22 +82,23 @@ public final class FollowerDirectory: Sendable {
     public func run() async {
         var failures = 0
         while !Task.isCancelled {
-            let client: ZooKeeperClient
+            // A failure here (a server name that does not resolve, say) is retried with backoff:
+            // the directory never ends `herald serve`, it only reports.
             do {
-                client = try ZooKeeperClient(configuration: zooKeeper, logger: logger)
+                let client = try await ZooKeeperClient.open(configuration: zooKeeper, logger: logger)
+                do {
+                    try await follow(client)
+                    failures = 0
+                } catch is CancellationError {
+                } catch {
+                    logger.warning("follower directory: starting a new session", metadata: ["reason": "\(error)"])
+                }
+                await client.close()
             } catch {
                 logger.error(
-                    "cannot start a ZooKeeper session for the follower directory", metadata: ["error": "\(error)"])
-                return
+                    "cannot start a ZooKeeper session for the follower directory; retrying",
+                    metadata: ["error": "\(error)"])
             }
-            do {
-                try await follow(client)
-                failures = 0
-            } catch is CancellationError {
-            } catch {
-                logger.warning("follower directory: starting a new session", metadata: ["reason": "\(error)"])
-            }
-            await client.close()
             guard !Task.isCancelled else { break }
             let delay = Self.backoff(failures)
             failures += 1

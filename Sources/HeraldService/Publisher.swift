@@ -1,6 +1,7 @@
 public import Discovery
 public import Election
 public import Logging
+import MesosLayout
 import NIOConcurrencyHelpers
 public import ServiceLifecycle
 
@@ -12,7 +13,23 @@ public import ServiceLifecycle
 /// state: the final snapshot the socket's watchers get on shutdown.
 public final class Publisher: Service, Sendable {
     /// Told every election event with the view after it and this host's role.
-    public typealias Sink = @Sendable (ElectionEvent, ElectionView, Snapshot.Publisher.Role) -> Void
+    public typealias Sink = @Sendable (Change) -> Void
+
+    /// One election event as the sinks see it: with the view after it and this host's role,
+    /// both as the lease rule lets them be shown now (`ElectionView.shown(at:ownID:leading:)`),
+    /// so that a hook never hears this host named leader once its lease has run out.
+    public struct Change: Sendable {
+        public var event: ElectionEvent
+        public var view: ElectionView
+        public var role: Snapshot.Publisher.Role
+        /// The fencing epoch of the term the event is about: the new one for `elected`, the one
+        /// that ended for `demoted`.
+        public var epoch: Int64?
+        /// False for an `elected` whose lease had already run out when it reached the publisher
+        /// (a process resumed after a freeze): its term is over before it began, and the
+        /// `demoted` that ends it follows. Such an event must not start anything.
+        public var current: Bool
+    }
 
     let server: DiscoveryServer
     let plan: ServicePlan
@@ -27,6 +44,8 @@ public final class Publisher: Service, Sendable {
         var view: ElectionView
         var followers: [FollowerDirectory.Registration] = []
         var role: Snapshot.Publisher.Role
+        /// The epoch of this host's term while it leads.
+        var term: Int64?
     }
 
     public init(
@@ -53,7 +72,7 @@ public final class Publisher: Service, Sendable {
             zooKeeperHosts: plan.zooKeeperHosts, cluster: plan.cluster,
             publisher: .init(
                 mode: plan.publisherMode, role: plan.candidate == nil ? .observer : .candidate, hostname: plan.hostname),
-            names: plan.names)
+            names: plan.names, ownID: plan.candidate?.id)
     }
 
     public func run() async throws {
@@ -77,20 +96,39 @@ public final class Publisher: Service, Sendable {
     }
 
     private func handle(_ event: ElectionEvent) {
-        let (view, role) = state.withLockedValue { state in
+        let ownID = plan.candidate?.id
+        let change = state.withLockedValue { state in
+            var epoch: Int64?
             switch event {
-            case .viewChanged(let view): state.view = view
-            case .elected: state.role = .leader
-            case .demoted: state.role = .candidate
-            default: break
+            case .viewChanged(let view):
+                state.view = view
+            case .elected(_, _, let elected):
+                state.role = .leader
+                state.term = elected
+                epoch = elected
+            case .demoted:
+                state.role = .candidate
+                epoch = state.term
+                state.term = nil
+            case .leaderChanged(_, let to):
+                epoch = to?.epoch
+            case .quorumLost, .quorumRegained:
+                break
             }
-            return (state.view, state.role)
+            let (view, leading) = state.view.shown(at: .now, ownID: ownID, leading: state.role == .leader)
+            let role: Snapshot.Publisher.Role = leading ? .leader : (state.role == .leader ? .candidate : state.role)
+            var current = true
+            if case .elected = event { current = leading }
+            return Change(event: event, view: view, role: role, epoch: epoch, current: current)
         }
         switch event {
         case .viewChanged, .elected, .demoted: publish()
         default: break
         }
-        for sink in sinks { sink(event, view, role) }
+        if !change.current {
+            logger.warning("elected after the lease had already run out: not acting on it")
+        }
+        for sink in sinks { sink(change) }
     }
 
     private func publish() {
@@ -99,8 +137,9 @@ public final class Publisher: Service, Sendable {
                 view: state.view,
                 followers: state.followers.map { .init(hostname: $0.hostname, ip: $0.ip, port: $0.port) },
                 zooKeeperHosts: plan.zooKeeperHosts, cluster: plan.cluster,
-                publisher: .init(mode: plan.publisherMode, role: state.role, hostname: plan.hostname), names: plan.names
-            )
+                publisher: .init(mode: plan.publisherMode, role: state.role, hostname: plan.hostname),
+                names: plan.names,
+                ownID: plan.candidate?.id)
         }
         if let snapshot = server.publish(input) { onPublished?(snapshot) }
     }

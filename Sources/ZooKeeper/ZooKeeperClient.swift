@@ -1,5 +1,6 @@
 import CZooKeeper
 public import Logging
+import NIOPosix
 
 /// An async client for one ZooKeeper session, over the C client (`libzookeeper_mt`).
 ///
@@ -17,9 +18,21 @@ public final class ZooKeeperClient: Sendable {
 
     /// Starts a session and returns at once; the C client connects in the background.
     /// Throws if the C client refuses the server list.
-    public init(configuration: ZooKeeperConfiguration, logger: Logger) throws {
+    ///
+    /// `zookeeper_init` resolves the server names and starts two threads: it may block. Call it
+    /// through `open(configuration:logger:sessionHandler:)` from async code.
+    ///
+    /// - Parameter sessionHandler: called on the C client's completion thread with every session
+    ///   event, from the very first: it must only hand the event on (e.g. yield it into a stream).
+    ///   Watch callbacks (`Watch.onFire`) run on the same thread, so a handler that yields into
+    ///   the same stream as they do keeps session and watch events in the server's order.
+    public init(
+        configuration: ZooKeeperConfiguration, logger: Logger,
+        sessionHandler: (@Sendable (SessionEvent) -> Void)? = nil
+    ) throws {
         self.configuration = configuration
         self.core = SessionCore(logger: logger)
+        if let sessionHandler { core.subscribe(handler: sessionHandler) }
         let token = core.register()
         LogBridge.applyCurrentLevel()
         var clientID = clientid_t()
@@ -50,11 +63,22 @@ public final class ZooKeeperClient: Sendable {
         core.attach(pointer)
     }
 
+    /// `init(configuration:logger:sessionHandler:)` on a thread of NIO's blocking pool, never on
+    /// the cooperative pool (which has as many threads as cores, two on a small host).
+    public static func open(
+        configuration: ZooKeeperConfiguration, logger: Logger,
+        sessionHandler: (@Sendable (SessionEvent) -> Void)? = nil
+    ) async throws -> ZooKeeperClient {
+        try await NIOThreadPool.singleton.runIfActive {
+            try ZooKeeperClient(configuration: configuration, logger: logger, sessionHandler: sessionHandler)
+        }
+    }
+
     /// Connects, waits for the session (and for the digest credentials to be accepted).
     public static func connect(
         _ configuration: ZooKeeperConfiguration, logger: Logger
     ) async throws -> ZooKeeperClient {
-        let client = try ZooKeeperClient(configuration: configuration, logger: logger)
+        let client = try await open(configuration: configuration, logger: logger)
         do {
             try await client.waitUntilConnected(
                 timeout: configuration.connectTimeout ?? configuration.sessionTimeout)

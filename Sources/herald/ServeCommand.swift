@@ -66,10 +66,12 @@ struct ServeCommand: AsyncParsableCommand {
                 onElected: plan.hooks.onElected, onDemoted: plan.hooks.onDemoted,
                 onLeaderChange: plan.hooks.onLeaderChange, timeout: plan.hooks.timeout),
             logger: logger)
-        let sink: Publisher.Sink = { event, view, role in
-            metrics.observe(event)
-            metrics.update(from: view)
-            hooks.submit(for: event, view: view, role: Hook.Role(rawValue: role.rawValue) ?? .observer)
+        let sink: Publisher.Sink = { change in
+            metrics.observe(change.event)
+            metrics.update(from: change.view)
+            guard change.current else { return }
+            hooks.submit(
+                for: change.event, view: change.view, role: Hook.Role(rawValue: change.role.rawValue) ?? .observer)
         }
         let hostList = try Self.hostList(configuration)
         let server = HeraldServer(

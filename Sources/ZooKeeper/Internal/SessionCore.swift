@@ -20,10 +20,17 @@ final class SessionCore: Sendable {
         let pointer: OpaquePointer
     }
 
+    /// Someone told of every session event: a stream's continuation, or a handler called on the
+    /// completion thread itself (so that its events keep their order with watch callbacks).
+    struct Subscriber: Sendable {
+        var yield: @Sendable (SessionEvent) -> Void
+        var finish: @Sendable () -> Void
+    }
+
     private struct State {
         var session: SessionState = .connecting
         var info: SessionInfo?
-        var subscribers: [Int: AsyncStream<SessionEvent>.Continuation] = [:]
+        var subscribers: [Int: Subscriber] = [:]
         var nextSubscriber = 0
         /// Buffers of in-flight `multi` requests, kept until C is done with them.
         var multiBuffers: [UInt: MultiBuffers] = [:]
@@ -70,7 +77,7 @@ final class SessionCore: Sendable {
         if newState == .connected || newState == .readOnly {
             info = Self.readInfo(pointer)
         }
-        let (event, subscribers): (SessionEvent?, [AsyncStream<SessionEvent>.Continuation]) =
+        let (event, subscribers): (SessionEvent?, [Subscriber]) =
             state.withLockedValue { state in
                 guard !state.session.isTerminal else { return (nil, []) }
                 let previous = state.session
@@ -118,13 +125,7 @@ final class SessionCore: Sendable {
     /// also ends when its consumer is cancelled, and after `closed`).
     func subscribe() -> (events: AsyncStream<SessionEvent>, cancel: @Sendable () -> Void) {
         let (stream, continuation) = AsyncStream<SessionEvent>.makeStream()
-        let id: Int? = state.withLockedValue { state in
-            guard state.session != .closed else { return nil }
-            let id = state.nextSubscriber
-            state.nextSubscriber += 1
-            state.subscribers[id] = continuation
-            return id
-        }
+        let id: Int? = add(Subscriber(yield: { continuation.yield($0) }, finish: { continuation.finish() }))
         guard let id else {
             continuation.yield(.closed)
             continuation.finish()
@@ -141,8 +142,24 @@ final class SessionCore: Sendable {
         return (stream, { [weak self] in self?.unsubscribe(id)?.finish() })
     }
 
+    /// Calls `handler` on the completion thread with every session event from now on; registered
+    /// before the handle exists, it misses none. It must only hand the event on.
+    func subscribe(handler: @escaping @Sendable (SessionEvent) -> Void) {
+        _ = add(Subscriber(yield: handler, finish: {}))
+    }
+
+    private func add(_ subscriber: Subscriber) -> Int? {
+        state.withLockedValue { state in
+            guard state.session != .closed else { return nil }
+            let id = state.nextSubscriber
+            state.nextSubscriber += 1
+            state.subscribers[id] = subscriber
+            return id
+        }
+    }
+
     @discardableResult
-    private func unsubscribe(_ id: Int) -> AsyncStream<SessionEvent>.Continuation? {
+    private func unsubscribe(_ id: Int) -> Subscriber? {
         state.withLockedValue { $0.subscribers.removeValue(forKey: id) }
     }
 

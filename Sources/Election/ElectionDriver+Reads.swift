@@ -1,0 +1,147 @@
+import Logging
+import MesosLayout
+import ZooKeeper
+
+/// Reads of the base path and what is decided on them.
+extension ElectionDriver {
+    mutating func requestRead() -> [Effect] {
+        guard var current = session, current.connected, current.authenticated else { return [] }
+        if current.reading {
+            current.readAgain = true
+            session = current
+            return []
+        }
+        current.reading = true
+        current.readAgain = false
+        let watch = !current.watchArmed
+        current.watchArmed = true
+        current.readWatches = watch
+        session = current
+        return [
+            .read(
+                generation: current.generation, basePath: configuration.basePath, watch: watch, known: Set(cache.keys))
+        ]
+    }
+
+    mutating func readDone(_ result: ReadResult) -> [Effect] {
+        guard let current = session else { return [] }
+        session?.reading = false
+        readFailures = 0
+        var effects = renew(sentAt: result.sentAt, readStillHolds: false)
+        if let watch = result.watch {
+            effects.append(.awaitWatch(watch, generation: current.generation))
+            current.childrenWatch.current = watch
+        }
+        let listed = Set(result.children)
+        cache = cache.filter { listed.contains($0.key) }.merging(result.fetched) { $1 }
+        let read = GroupRead(
+            basePath: configuration.basePath, children: result.children, pzxid: result.pzxid, entries: cache)
+        effects += process(read, basis: result.sentAt)
+        if session?.readAgain == true { effects += requestRead() }
+        return effects
+    }
+
+    mutating func readFailed(_ error: ZooKeeperError) -> [Effect] {
+        session?.reading = false
+        if session?.readWatches == true { session?.watchArmed = false }
+        switch error.code {
+        case .connectionLoss, .operationTimeout, .sessionExpired, .closing:
+            // Read again once reconnected (or in the next session).
+            return session?.connected == true ? requestRead() : []
+        default:
+            logger.warning(
+                "cannot read the election group",
+                metadata: ["path": "\(configuration.basePath)", "error": "\(error)"])
+            guard let generation = session?.generation else { return [] }
+            return [.retryRead(generation: generation, after: nextDelay(&readFailures))]
+        }
+    }
+
+    /// Decides on a read (or on the last read less a deleted predecessor), known to hold at `basis`.
+    mutating func process(_ read: GroupRead, basis: ContinuousClock.Instant) -> [Effect] {
+        guard let current = session else { return [] }
+        var effects: [Effect] = []
+        lastRead = read
+        readBasis = basis
+        report(read)
+        observe(.read(read))
+        for id in contenders.keys.sorted() {
+            for action in contenders[id]!.state.handle(.view(read.snapshot)) { effects += apply(action, for: id) }
+        }
+        effects += deleteStrays(read, session: current)
+        effects += watchPredecessor(read, session: current)
+        return effects
+    }
+
+    /// When one of this process' contenders is next in line, an exists watch on the leader's node
+    /// lets it lead on the deletion event itself, one read earlier than the children watch would.
+    mutating func watchPredecessor(_ read: GroupRead, session current: Session) -> [Effect] {
+        let valid = read.snapshot.valid
+        guard valid.count >= 2, let sessionID = current.id, let latest = session else { return [] }
+        let own = Set(contenders.values.compactMap { $0.state.ownNode?.name })
+        let (leader, next) = (valid[0], valid[1])
+        guard !own.contains(leader.name), own.contains(next.name), next.ephemeralOwner == sessionID,
+            latest.predecessor != leader.name
+        else { return [] }
+        session?.predecessor = leader.name
+        return [
+            .watchPredecessor(
+                generation: latest.generation, path: path(leader.name), name: leader.name,
+                children: latest.childrenWatch)
+        ]
+    }
+
+    /// The predecessor's deletion, when the last read is otherwise exact: decide on it now, on
+    /// the last read's knowledge (`readBasis`), which the lease rule then judges.
+    mutating func predecessorGone(_ name: String, exact: Bool) -> [Effect] {
+        guard var current = session, current.predecessor == name else { return [] }
+        current.predecessor = nil
+        session = current
+        guard exact, current.connected, current.authenticated, !current.reading, let last = lastRead,
+            let basis = readBasis, last.children.contains(name)
+        else { return [] }
+        cache[name] = nil
+        let read = GroupRead(
+            basePath: configuration.basePath, children: last.children.filter { $0 != name },
+            pzxid: last.snapshot.pzxid, entries: cache)
+        let before = leaders.count
+        let effects = process(read, basis: basis)
+        if leaders.count > before { earlyElections += 1 }
+        return effects
+    }
+
+    /// Deletes nodes carrying one of this process' contender ids that another session owns:
+    /// left by a session this process already gave up on.
+    mutating func deleteStrays(_ read: GroupRead, session current: Session) -> [Effect] {
+        guard let sessionID = current.id else { return [] }
+        let markers = Set(contenders.values.map(\.info.id))
+        var effects: [Effect] = []
+        for member in read.snapshot.members
+        where member.ephemeralOwner != sessionID && markers.contains(read.ids[member.name] ?? "")
+            && !deletingStrays.contains(member.name)
+        {
+            deletingStrays.insert(member.name)
+            logger.notice("deleting a candidate node left by an earlier session", metadata: ["node": "\(member.name)"])
+            effects.append(.delete(generation: current.generation, path: path(member.name)))
+        }
+        return effects
+    }
+
+    /// Logs each invalid member and hazard once while it stays.
+    mutating func report(_ read: GroupRead) {
+        let invalidNow = Set(read.invalid.map(\.node))
+        for member in read.invalid where !reportedInvalid.contains(member.node) {
+            logger.warning(
+                "skipping an invalid member of the election group",
+                metadata: ["node": "\(member.node)", "reason": "\(member.reason)"])
+        }
+        reportedInvalid = invalidNow
+        let hazardsNow = Set(read.hazards.map(\.description))
+        for hazard in read.hazards where !reportedHazards.contains(hazard.description) {
+            logger.error(
+                "a child of the base path would break Mesos masters and agents",
+                metadata: ["node": "\(hazard.node)", "reason": "\(hazard.reason)"])
+        }
+        reportedHazards = hazardsNow
+    }
+}
