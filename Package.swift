@@ -172,6 +172,7 @@ let package = Package(
                 "HeraldTestSupport",
                 "Discovery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             path: "Benchmarks/Sources/serve-failover",
             swiftSettings: swiftSettings
@@ -196,6 +197,7 @@ let package = Package(
             dependencies: [
                 "ZooKeeper",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             path: "Tests/HeraldTestSupport",
             swiftSettings: swiftSettings

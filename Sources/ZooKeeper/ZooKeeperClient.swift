@@ -55,7 +55,9 @@ public final class ZooKeeperClient: Sendable {
         }
         guard let pointer else {
             _ = CallbackRegistry.shared.take(token)
-            throw ZooKeeperError(.badArguments, operation: "connect to \(configuration.servers)")
+            throw ZooKeeperError(
+                .badArguments,
+                operation: "connect to \(configuration.servers) (no server address could be resolved or parsed)")
         }
         if let interval = configuration.hostResolutionInterval {
             zoo_set_servers_resolution_delay(pointer, Int32(clamping: max(1, interval.milliseconds)))

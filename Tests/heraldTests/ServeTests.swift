@@ -51,7 +51,7 @@ struct ServeTests {
 
     /// Five instances (three leader hosts, two followers) on a fresh chroot; stopped afterwards.
     static func withCluster<T>(
-        leaders: Int = 3, followers: Int = 2, extra: (String) -> String = { _ in "" },
+        leaders: Int = 3, followers: Int = 2, sessionTimeoutMs: Int = 3000, extra: (String) -> String = { _ in "" },
         _ body: ([Instance], [Instance]) async throws -> T
     ) async throws -> T {
         let servers = try TestEnsemble.servers
@@ -72,7 +72,7 @@ struct ServeTests {
                 herald_advertise_ip: 127.0.0.1
                 herald_socket: \(directory)/\(name).sock
                 \(metrics)
-                herald_session_timeout_ms: 3000
+                herald_session_timeout_ms: \(sessionTimeoutMs)
                 mesos_logging_level: INFO
                 \(more)
                 """

@@ -38,6 +38,18 @@ struct ServeFailover: AsyncParsableCommand {
     @Option(help: "The command line to print in the report.")
     var command = "serve-failover"
 
+    @Option(help: "Pause rounds: SIGSTOP the leader for 1.5 session timeouts, then SIGCONT (0: none).")
+    var pauseRounds = 0
+
+    @Option(help: "herald_session_timeout_ms of every instance.")
+    var sessionTimeoutMs = 10000
+
+    @Flag(help: "Only the pause rounds: no failover, idle or CLI measurements.")
+    var onlyPause = false
+
+    @Option(help: "CSV file for the pause samples (measure,round,value_ms).")
+    var pauseCsv: String?
+
     struct Instance {
         let name: String
         var pid: pid_t
@@ -50,6 +62,7 @@ struct ServeFailover: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let chroot = "herald-bench-serve/\(UUID().uuidString.prefix(8).lowercased())"
         var instances: [String: Instance] = [:]
+        let stamp = try Monotonic.stampTool()
         func start(_ name: String, mode: String, port: Int) throws {
             let config = "\(directory)/\(name).yaml"
             try """
@@ -63,7 +76,9 @@ struct ServeFailover: AsyncParsableCommand {
             herald_advertise_ip: 127.0.0.1
             herald_socket: \(directory)/\(name).sock
             herald_metrics_listen: ""
-            herald_session_timeout_ms: 10000
+            herald_session_timeout_ms: \(sessionTimeoutMs)
+            herald_on_elected: '\(stamp) elected \(name) "$HERALD_EPOCH" >> \(directory)/hooks-\(name).log'
+            herald_on_demoted: '\(stamp) demoted \(name) "$HERALD_EPOCH" >> \(directory)/hooks-\(name).log'
             """.write(toFile: config, atomically: true, encoding: .utf8)
             let pid = try ChildProcess.spawn(herald, ["serve", "--config", config], output: "\(directory)/\(name).log")
             instances[name] = Instance(name: name, pid: pid, config: config, socket: "\(directory)/\(name).sock")
@@ -74,6 +89,19 @@ struct ServeFailover: AsyncParsableCommand {
         for index in 1...3 { try start("l\(index)", mode: "leader", port: 5050 + index) }
         try start("f1", mode: "follower", port: 5061)
         let follower = DiscoveryClient(socketPath: instances["f1"]!.socket)
+
+        let pause = try await pauseRounds(
+            instances: instances.mapValues { ($0.pid, $0.socket) }, follower: follower, directory: directory)
+        if onlyPause {
+            let report = (pauseReport(pause) + [""]).joined(separator: "\n")
+            print(report)
+            if let out { try report.write(toFile: out, atomically: true, encoding: .utf8) }
+            if let pauseCsv { try Self.csv(pause).write(toFile: pauseCsv, atomically: true, encoding: .utf8) }
+            for instance in instances.values { ChildProcess.stop(instance.pid, signal: SIGTERM) }
+            instances = [:]
+            try? FileManager.default.removeItem(atPath: directory)
+            return
+        }
 
         var failovers: [Double] = []
         for round in 0...rounds {
@@ -131,6 +159,8 @@ struct ServeFailover: AsyncParsableCommand {
                 "| \(name == "f1" ? "follower" : "leader host (candidate)") | \(String(format: "%.1f", rss)) MiB | \(String(format: "%.2f", cpu)) % |"
             )
         }
+        if pauseRounds > 0 { lines += [""] + pauseReport(pause) }
+        if let pauseCsv { try Self.csv(pause).write(toFile: pauseCsv, atomically: true, encoding: .utf8) }
         let report = lines.joined(separator: "\n") + "\n"
         print(report)
         if let out { try report.write(toFile: out, atomically: true, encoding: .utf8) }
