@@ -34,7 +34,7 @@ public enum Hook: String, Hashable, Sendable, CaseIterable, CustomStringConverti
         case observer
     }
 
-    /// The variables a hook is given on top of Herald's own environment.
+    /// The variables a hook is given on top of what it inherits of Herald's environment.
     ///
     /// A hook is typically a one-line shell command (reload a proxy, move a VIP, page someone), so
     /// everything it might need is spelled out as plain text rather than left for it to query:
@@ -47,19 +47,35 @@ public enum Hook: String, Hashable, Sendable, CaseIterable, CustomStringConverti
     /// | `HERALD_LEADER` | the leader's `ip:port` (what `mesos-resolve` prints), empty without one |
     /// | `HERALD_LEADER_HOSTNAME` | the leader's host name, empty when unknown |
     /// | `HERALD_LEADER_NODE` | the leader's znode path, e.g. `/mesos/json.info_0000000042` |
-    /// | `HERALD_EPOCH` | the leader's fencing epoch (decimal), empty without a leader |
+    /// | `HERALD_EPOCH` | the fencing epoch (decimal) of the term the event is about (see `epoch`), or empty |
     /// | `HERALD_PREVIOUS_LEADER` | `leader_change` only: the former leader's `ip:port`, or empty |
     /// | `HERALD_REASON` | `demoted` only: why, e.g. `disconnected`, `not_lowest` |
     ///
     /// Every name is always present (empty when it does not apply), so a hook written with
     /// `set -u` does not fail on the one event that lacks a value.
     ///
+    /// What a hook never gets, whatever Herald's own environment holds (it is a separate program
+    /// whose output is logged and which may hand its environment on):
+    ///
+    /// | inherited name | why |
+    /// |---|---|
+    /// | any `HERALD_…` | Herald's configuration, e.g. `HERALD_HERALD_ZK_SECRET`; the names above are set afresh |
+    /// | containing `SECRET`, `PASSWORD`, `CREDENTIAL` or `TOKEN` (any case) | Herald's credentials stay with Herald |
+    ///
+    /// A hook that needs a credential reads it from a file of its own.
+    ///
     /// - Parameters:
     ///   - event: The event that fires the hook. For `.elected`, the epoch and node come from the
     ///     event itself (the view may lag by one change); otherwise from `view`.
-    ///   - view: The latest view published before the event.
+    ///   - view: The view after the event: `HERALD_STATE` and the leader's fields come from it.
     ///   - role: This process' role after the event.
-    public static func environment(for event: ElectionEvent, view: ElectionView, role: Role) -> [String: String] {
+    ///   - epoch: When given, `HERALD_EPOCH`: the epoch of the term the event is about. A
+    ///     `demoted` is about the term that ended, whose epoch the view after the change no
+    ///     longer shows. Without it: the event's for `elected`, else the leader's in `view` (for
+    ///     `leader_change`, the new leader's), empty without a leader.
+    public static func environment(
+        for event: ElectionEvent, view: ElectionView, role: Role, epoch givenEpoch: Int64? = nil
+    ) -> [String: String] {
         var leader = view.leader
         var environment: [String: String] = [
             "HERALD_EVENT": Hook(event)?.rawValue ?? "",
@@ -90,7 +106,7 @@ public enum Hook: String, Hashable, Sendable, CaseIterable, CustomStringConverti
         environment["HERALD_LEADER"] = leader.map(address) ?? ""
         environment["HERALD_LEADER_HOSTNAME"] = leader.flatMap { $0.info.address?.hostname ?? $0.info.hostname } ?? ""
         environment["HERALD_LEADER_NODE"] = node
-        environment["HERALD_EPOCH"] = epoch
+        environment["HERALD_EPOCH"] = givenEpoch.map { String($0) } ?? epoch
         return environment
     }
 

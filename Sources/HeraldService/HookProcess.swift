@@ -16,6 +16,11 @@ import NIOConcurrencyHelpers
 /// `WNOWAIT` leaves the exited shell a zombie until `supervise` reaps it, after its last signal:
 /// while the zombie exists its pid (and so the process group id) cannot be reused, so
 /// `killpg` never reaches an unrelated group.
+///
+/// A run that Herald ends (its timeout, or `terminate()`) ends with the whole process group: the
+/// shell may die of SIGTERM while a background child that ignores it lives on, so once the shell
+/// has exited the group gets SIGKILL too, before the shell is reaped, and `supervise` returns
+/// only when no member is alive any more (or the grace period has passed again).
 final class HookProcess: Sendable {
     /// How a run ended.
     enum Outcome: Hashable, Sendable {
@@ -24,7 +29,8 @@ final class HookProcess: Sendable {
         /// The shell was killed by this signal (not by Herald).
         case signalled(Int32)
         /// The timeout passed, or `terminate()` was called (`requested`): the group got SIGTERM
-        /// and, if the shell was still running after the grace period, SIGKILL (`killed`).
+        /// and, if the shell was still running after the grace period, SIGKILL (`killed`); what
+        /// was left of the group after the shell exited got SIGKILL too.
         case terminated(killed: Bool, requested: Bool)
     }
 
@@ -122,7 +128,8 @@ final class HookProcess: Sendable {
 
     /// Blocks until the shell has exited and been reaped, handing each output chunk to `output`
     /// as it arrives; signals the process group at `timeout` (SIGTERM) and `timeout + grace`
-    /// (SIGKILL).
+    /// (SIGKILL). When the group got SIGTERM, it gets SIGKILL once the shell has exited, and this
+    /// waits (at most `grace`) until none of it is alive.
     func supervise(
         timeout: Duration, grace: Duration, output: (UnsafeRawBufferPointer, HookOutput.Stream) -> Void
     ) -> Outcome {
@@ -167,6 +174,12 @@ final class HookProcess: Sendable {
                 killed = true
             }
         }
+        if killAt != nil {
+            // Herald ended this run: nothing of it may outlive it. The zombie shell still holds
+            // the group id, so this cannot reach another group.
+            killpg(pid, SIGKILL)
+            awaitGroupExit(within: grace)
+        }
         // The shell is gone, but something it started in the background may still hold the
         // pipes: take what is there now, never wait for their end.
         for pipe in open {
@@ -186,6 +199,53 @@ final class HookProcess: Sendable {
         if killAt != nil { return .terminated(killed: killed, requested: requested) }
         // WIFEXITED / WEXITSTATUS / WTERMSIG, spelled out (the C macros are not imported).
         return status & 0x7f == 0 ? .exited((status >> 8) & 0xff) : .signalled(status & 0x7f)
+    }
+
+    /// Waits, at most `grace`, until every member of the group that got SIGKILL has exited, so
+    /// that the next hook starts only after them: a lock or a port they held is free by then.
+    ///
+    /// Called before the shell is reaped, so the group id is still this run's. Exited members
+    /// stay zombies until their new parent reaps them, which may take a while (or never, under
+    /// an init that does not reap); a zombie holds nothing, so only live members count, and
+    /// `kill(-pid, 0)` cannot tell them apart. There is no event to wait for: this polls `/proc`.
+    private func awaitGroupExit(within grace: Duration) {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: grace)
+        while Self.hasLiveMember(group: pid), clock.now < deadline {
+            usleep(5_000)
+        }
+    }
+
+    /// Whether a process of group `group` is alive (not a zombie), from `/proc/PID/stat`.
+    static func hasLiveMember(group: pid_t) -> Bool {
+        guard let directory = opendir("/proc") else { return false }
+        defer { closedir(directory) }
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
+                String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard let member = pid_t(name), let (state, processGroup) = stat(of: member) else { continue }
+            if processGroup == group, state != UInt8(ascii: "Z"), state != UInt8(ascii: "X") { return true }
+        }
+        return false
+    }
+
+    /// The state letter and the process group of `pid`, or nil when it is gone.
+    private static func stat(of pid: pid_t) -> (state: UInt8, group: pid_t)? {
+        let fd = open("/proc/\(pid)/stat", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: 1024)
+        let count = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+        guard count > 0 else { return nil }
+        // "PID (COMM) STATE PPID PGRP …": COMM may hold spaces and parentheses, so fields are
+        // counted from its last ')'.
+        guard let close = bytes[..<count].lastIndex(of: UInt8(ascii: ")")) else { return nil }
+        let fields = bytes[(close + 1)..<count].split(separator: UInt8(ascii: " "))
+        guard fields.count > 3, let state = fields[0].first,
+            let group = pid_t(String(decoding: fields[2], as: UTF8.self))
+        else { return nil }
+        return (state, group)
     }
 
     /// Reads one chunk into `output`; false at the end of the stream (or an error, or nothing
@@ -239,17 +299,32 @@ final class HookProcess: Sendable {
         return (fds[0], fds[1])
     }
 
-    /// Herald's environment, read from `environ` (Foundation is not needed for that).
+    /// Herald's environment, read from `environ` (Foundation is not needed for that), less what
+    /// a hook must not get (see `inherits(_:)`).
     private static func inheritedEnvironment() -> [String: String] {
         var result: [String: String] = [:]
         var entry = environ
         while let pointer = entry.pointee {
             let text = String(cString: pointer)
             if let equals = text.firstIndex(of: "=") {
-                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+                let name = String(text[..<equals])
+                if inherits(name) { result[name] = String(text[text.index(after: equals)...]) }
             }
             entry += 1
         }
         return result
     }
+
+    /// Whether a hook inherits Herald's variable `name`. Not `HERALD_…`: that namespace is
+    /// Herald's configuration (`HERALD_HERALD_ZK_SECRET`, `HERALD_MESOS_CREDENTIALS`) and the
+    /// hook's own event variables, which are added afterwards. Nor anything named like a secret:
+    /// a hook's output is logged and its commands may hand their environment on, so Herald's
+    /// credentials stay with Herald.
+    static func inherits(_ name: String) -> Bool {
+        guard !name.hasPrefix("HERALD_") else { return false }
+        let upper = name.uppercased()
+        return !secretMarkers.contains { upper.contains($0) }
+    }
+
+    private static let secretMarkers = ["SECRET", "PASSWORD", "CREDENTIAL", "TOKEN"]
 }

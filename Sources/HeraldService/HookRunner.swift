@@ -12,19 +12,29 @@ public import ServiceLifecycle
 /// suspends) and `run()` works through the queue:
 ///
 /// - each hook is `/bin/sh -c COMMAND` in its own process group, stdin `/dev/null`, with
-///   Herald's environment plus the event's (`Hook.environment(for:view:role:)`);
+///   Herald's environment less its configuration and secrets, plus the event's
+///   (`Hook.environment(for:view:role:epoch:)`);
 /// - stdout lines are logged at `info`, stderr lines at `warning`, with the hook's name in the
 ///   metadata, within `HookOutput`'s limits;
-/// - a non-zero exit is one warning; at the timeout the process group gets SIGTERM and, after
-///   `killGrace`, SIGKILL (so children that ignore SIGTERM go too), logged as one warning;
-///   then the next hook runs;
+/// - a non-zero exit is one warning; at the timeout the process group gets SIGTERM, then
+///   SIGKILL after `killGrace` or as soon as the shell has exited (so children that ignore
+///   SIGTERM go too), logged as one warning; then the next hook runs;
 /// - a hook ends when its shell exits: what it deliberately leaves running in the background is
 ///   neither waited for nor killed (its output after that point is not logged);
-/// - at most `maxPending` hooks wait behind the running one; beyond that the oldest waiting
-///   one is dropped, with one warning per drop (see `HookQueue`).
+/// - hooks follow leadership (see `HookQueue` for the rules): `demoted` is never dropped; an
+///   `elected` still waiting when a `demoted` is submitted, or a `leader_change` still waiting
+///   when a newer one is, is skipped with a notice rather than run late;
+/// - a `demoted` submitted while an `elected` or a `leader_change` runs ends that hook's process
+///   group as a timeout would, logged as one warning, and the `demoted` hook starts only once
+///   none of that group is alive: the hook acting on a term that is over must not race the one
+///   stepping down, nor hold it back for a whole timeout;
+/// - at most `maxPending` hooks wait behind the running one; beyond that the oldest waiting one
+///   that is not `demoted` is dropped, with one warning per drop.
 ///
-/// Graceful shutdown lets the running hook finish (within its timeout) and drops the waiting
-/// ones with one log line; cancellation also ends the running hook (SIGTERM, then SIGKILL).
+/// Graceful shutdown lets the running hook finish (within its timeout), still runs the waiting
+/// `demoted` hooks (and those submitted meanwhile), each within the timeout, and drops the other
+/// waiting ones with one log line; cancellation also ends the running hook (SIGTERM, then
+/// SIGKILL) and runs nothing more.
 ///
 /// The blocking parts (`posix_spawn`, `poll` on the output pipes, `waitid`) run on two threads of
 /// the runner's own `NIOThreadPool`, never on the cooperative pool, and never on a shared pool
@@ -37,7 +47,8 @@ public final class HookRunner: Service, Sendable {
         public var timeout: Duration
         /// How long after SIGTERM the process group gets SIGKILL.
         public var killGrace: Duration
-        /// How many hooks may wait behind the running one before the oldest is dropped.
+        /// How many hooks may wait behind the running one before the oldest that is not
+        /// `demoted` is dropped (`demoted` hooks are never dropped).
         public var maxPending: Int
         /// The longest line of output logged as is; longer ones are cut there.
         public var outputLineLimit: Int
@@ -64,38 +75,48 @@ public final class HookRunner: Service, Sendable {
 
     public let configuration: Configuration
     private let logger: Logger
-    private let queue: NIOLockedValueBox<HookQueue>
+    private let queue: NIOLockedValueBox<Queue>
+
+    private typealias Queue = HookQueue<CheckedContinuation<QueuedHook?, Never>, HookProcess>
 
     public init(configuration: Configuration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
-        self.queue = NIOLockedValueBox(HookQueue(capacity: max(configuration.maxPending, 1)))
+        self.queue = NIOLockedValueBox(Queue(capacity: max(configuration.maxPending, 1)))
     }
 
-    /// Queues `hook` to run with `environment` added to Herald's own. Never waits: callable from
-    /// any task or thread, also while a hook hangs. Does nothing when no command is configured
-    /// for `hook`.
+    /// Queues `hook` to run with `environment` added to what it inherits of Herald's own. Never
+    /// waits: callable from any task or thread, also while a hook hangs. Does nothing when no
+    /// command is configured for `hook`.
     public func submit(_ hook: Hook, environment: [String: String] = [:]) {
         guard let command = configuration.commands[hook] else { return }
         let action = queue.withLockedValue { $0.submit(hook, command: command, environment: environment) }
-        switch action {
-        case .resume(let continuation, let entry):
-            continuation.resume(returning: entry)
-        case .queued:
-            break
-        case .queuedDropping(let dropped):
+        if let entry = action.refused {
+            logger.notice("hook not run: the hook runner is shutting down", metadata: Self.metadata(entry))
+        }
+        for entry in action.skipped {
+            logger.notice("hook skipped: its term already ended", metadata: Self.metadata(entry))
+        }
+        if let dropped = action.dropped {
             logger.warning(
                 "hook dropped: \(configuration.maxPending) hooks were already waiting behind a running one",
                 metadata: Self.metadata(dropped))
-        case .refused(let entry):
-            logger.notice("hook not run: the hook runner is shutting down", metadata: Self.metadata(entry))
         }
+        // The warning comes from the run itself, once it has ended (see `execute`).
+        action.terminate?.terminate()
+        if let (continuation, entry) = action.resume { continuation.resume(returning: entry) }
     }
 
     /// Queues the hook that `event` fires, if any, with the environment built from `view`.
-    public func submit(for event: ElectionEvent, view: ElectionView, role: Hook.Role) {
+    ///
+    /// - Parameters:
+    ///   - view: The view after the event (the hook's `HERALD_STATE` and leader come from it).
+    ///   - epoch: The fencing epoch of the term the event is about, for `HERALD_EPOCH`; for
+    ///     `demoted`, the epoch of the term that ended. Nil: the event's or the view's (see
+    ///     `Hook.environment(for:view:role:epoch:)`).
+    public func submit(for event: ElectionEvent, view: ElectionView, role: Hook.Role, epoch: Int64? = nil) {
         guard let hook = Hook(event) else { return }
-        submit(hook, environment: Hook.environment(for: event, view: view, role: role))
+        submit(hook, environment: Hook.environment(for: event, view: view, role: role, epoch: epoch))
     }
 
     public func run() async throws {
@@ -110,29 +131,29 @@ public final class HookRunner: Service, Sendable {
                 self.shutdown()
             }
         } onCancel: {
-            let (waiter, running) = queue.withLockedValue { $0.cancel() }
-            waiter?.resume(returning: nil)
-            running?.terminate()
+            let action = queue.withLockedValue { $0.cancel() }
+            logDropped(action.dropped)
+            action.terminate?.terminate()
+            action.resume?.resume(returning: nil)
         }
         try await pool.shutdownGracefully()
     }
 
-    /// What graceful shutdown does: no new hook starts; the running one may finish.
+    /// What graceful shutdown does: the running hook may finish, the waiting `demoted` hooks
+    /// still run, nothing else starts.
     func shutdown() {
-        queue.withLockedValue { $0.shutdown() }?.resume(returning: nil)
+        let action = queue.withLockedValue { $0.shutdown() }
+        logDropped(action.dropped)
+        action.resume?.resume(returning: nil)
     }
 
-    private func next() async -> HookQueue.Entry? {
+    private func next() async -> QueuedHook? {
         await withCheckedContinuation { continuation in
             switch queue.withLockedValue({ $0.next(continuation) }) {
             case .resume(let continuation, let entry):
                 continuation.resume(returning: entry)
             case .stop(let continuation, let dropped):
-                if !dropped.isEmpty {
-                    logger.notice(
-                        "shutting down: \(dropped.count) waiting hooks dropped",
-                        metadata: ["hooks": .array(dropped.map { .string("\($0.hook)#\($0.sequence)") })])
-                }
+                logDropped(dropped)
                 continuation.resume(returning: nil)
             case .suspended:
                 break
@@ -140,8 +161,15 @@ public final class HookRunner: Service, Sendable {
         }
     }
 
+    private func logDropped(_ dropped: [QueuedHook]) {
+        guard !dropped.isEmpty else { return }
+        logger.notice(
+            "shutting down: \(dropped.count) waiting hooks dropped",
+            metadata: ["hooks": .array(dropped.map { .string("\($0.hook)#\($0.sequence)") })])
+    }
+
     /// Runs one hook to its end, its blocking parts on `pool`.
-    private func execute(_ entry: HookQueue.Entry, on pool: NIOThreadPool) async {
+    private func execute(_ entry: QueuedHook, on pool: NIOThreadPool) async {
         var logger = self.logger
         for (key, value) in Self.metadata(entry) { logger[metadataKey: key] = value }
         let process: HookProcess
@@ -150,13 +178,13 @@ public final class HookRunner: Service, Sendable {
                 Result { try HookProcess(command: entry.command, environment: entry.environment) }
             }.get()
         } catch {
+            _ = queue.withLockedValue { $0.finished() }
             logger.error("hook could not start: \(error)")
             return
         }
         logger[metadataKey: "hook_pid"] = "\(process.pid)"
         logger.debug("hook started")
-        if !queue.withLockedValue({ $0.started(process) }) { process.terminate() }
-        defer { queue.withLockedValue { $0.finished() } }
+        if queue.withLockedValue({ $0.started(process) }) != nil { process.terminate() }
 
         let configuration = self.configuration
         let started = ContinuousClock.now
@@ -171,6 +199,7 @@ public final class HookRunner: Service, Sendable {
             return outcome
         }
         await exited
+        let stopped = queue.withLockedValue { $0.finished() }
         let elapsed = ContinuousClock.now - started
         switch outcome {
         case .exited(0):
@@ -185,8 +214,11 @@ public final class HookRunner: Service, Sendable {
                 ? "SIGTERM, and SIGKILL \(configuration.killGrace) later"
                 : "SIGTERM and ended within \(configuration.killGrace)"
             let why =
-                requested
-                ? "hook stopped: the hook runner was cancelled" : "hook timed out after \(configuration.timeout)"
+                switch requested ? stopped : nil {
+                case .termEnded: "hook stopped: its term ended"
+                case .cancelled: "hook stopped: the hook runner was cancelled"
+                case nil: "hook timed out after \(configuration.timeout)"
+                }
             logger.warning("\(why); its process group got \(how)", metadata: ["elapsed": "\(elapsed)"])
         }
     }
@@ -216,7 +248,7 @@ public final class HookRunner: Service, Sendable {
         }
     }
 
-    private static func metadata(_ entry: HookQueue.Entry) -> Logger.Metadata {
+    private static func metadata(_ entry: QueuedHook) -> Logger.Metadata {
         ["hook": "\(entry.hook)", "hook_run": "\(entry.sequence)"]
     }
 }

@@ -46,11 +46,13 @@ struct HookRunnerTests {
                 runner.submit(
                     for: .leaderChanged(from: Fixtures.first, to: Fixtures.second),
                     view: Fixtures.electedView(leader: Fixtures.second), role: .candidate)
+                // Events without a hook are ignored.
+                runner.submit(for: .quorumLost(present: 1, required: 2), view: view, role: .candidate)
+                // A demoted ends a still running elected hook: let that one finish first.
+                try await logs.wait(count: 2, where: Self.finished)
                 runner.submit(
                     for: .demoted(ContenderID(1), reason: .notLowest),
                     view: Fixtures.electedView(leader: Fixtures.second), role: .candidate)
-                // Events without a hook are ignored.
-                runner.submit(for: .quorumLost(present: 1, required: 2), view: view, role: .candidate)
                 try await logs.wait(count: 3, where: Self.finished)
                 #expect(
                     logs.records(where: { $0.message == "hook finished" }).map(\.hook) == [
@@ -68,11 +70,12 @@ struct HookRunnerTests {
 
     @Test("a failing hook is one warning, its stderr is logged, and the next hook runs")
     func failingHook() async throws {
+        // The next hook is a leader_change: a demoted would end the elected one.
         let configuration = HookRunner.Configuration(
-            onElected: "echo to-stdout; echo to-stderr >&2; exit 3", onDemoted: "echo next")
+            onElected: "echo to-stdout; echo to-stderr >&2; exit 3", onLeaderChange: "echo next")
         try await withRunner(configuration) { runner, logs in
             runner.submit(.elected)
-            runner.submit(.demoted)
+            runner.submit(.leaderChange)
             try await logs.wait(count: 2, where: Self.finished)
             let elected = logs.records(where: { $0.hook == "elected" })
             #expect(
@@ -86,8 +89,8 @@ struct HookRunnerTests {
                 elected.filter { $0.message.hasPrefix("hook failed") }.map(\.message) == [
                     "hook failed with exit status 3"
                 ])
-            #expect(logs.records(where: { $0.hook == "demoted" }).map(\.message).contains("next"))
-            #expect(logs.records(where: { $0.hook == "demoted" && $0.message == "hook finished" }).count == 1)
+            #expect(logs.records(where: { $0.hook == "leader_change" }).map(\.message).contains("next"))
+            #expect(logs.records(where: { $0.hook == "leader_change" && $0.message == "hook finished" }).count == 1)
         }
     }
 
@@ -111,19 +114,19 @@ struct HookRunnerTests {
     @Test("a hanging hook is ended at its timeout and the next hook still runs")
     func hangingHook() async throws {
         var configuration = HookRunner.Configuration(
-            onElected: "sleep 30", onDemoted: "echo next", timeout: .milliseconds(1500))
+            onElected: "sleep 30", onLeaderChange: "echo next", timeout: .milliseconds(1500))
         configuration.killGrace = .seconds(5)
         let clock = ContinuousClock()
         let started = clock.now
         try await withRunner(configuration) { runner, logs in
             runner.submit(.elected)
-            runner.submit(.demoted)
+            runner.submit(.leaderChange)
             try await logs.wait(count: 2, where: Self.finished)
             let timedOut = logs.records(where: { $0.hook == "elected" && $0.message.hasPrefix("hook timed out") })
             #expect(timedOut.count == 1)
             // `sleep` dies of SIGTERM: no SIGKILL needed.
             #expect(timedOut.first?.message.contains("ended within") == true)
-            #expect(logs.records(where: { $0.hook == "demoted" && $0.message == "hook finished" }).count == 1)
+            #expect(logs.records(where: { $0.hook == "leader_change" && $0.message == "hook finished" }).count == 1)
         }
         #expect(clock.now - started < .seconds(5))
     }
@@ -134,16 +137,16 @@ struct HookRunnerTests {
             let pidFile = directory.appendingPathComponent("child.pid").path
             var configuration = HookRunner.Configuration(
                 onElected: "trap '' TERM; sleep 30 & echo $! > '\(pidFile)'; wait",
-                onDemoted: "echo next", timeout: .milliseconds(1500))
+                onLeaderChange: "echo next", timeout: .milliseconds(1500))
             configuration.killGrace = .milliseconds(300)
             try await withRunner(configuration) { runner, logs in
                 runner.submit(.elected)
-                runner.submit(.demoted)
+                runner.submit(.leaderChange)
                 try await logs.wait(count: 2, where: Self.finished)
                 let timedOut = logs.records(where: { $0.hook == "elected" && $0.message.hasPrefix("hook timed out") })
                 #expect(timedOut.count == 1)
                 #expect(timedOut.first?.message.contains("SIGKILL") == true)
-                #expect(logs.records(where: { $0.hook == "demoted" && $0.message == "hook finished" }).count == 1)
+                #expect(logs.records(where: { $0.hook == "leader_change" && $0.message == "hook finished" }).count == 1)
             }
             let text = try String(contentsOfFile: pidFile, encoding: .utf8)
             let pid = try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
@@ -166,53 +169,185 @@ struct HookRunnerTests {
         }
     }
 
-    @Test("behind a hanging hook, at most maxPending wait: the oldest are dropped")
+    @Test("behind a hanging hook, at most maxPending wait: the oldest that is not demoted is dropped")
     func queueBound() async throws {
         try await Fixtures.withTemporaryDirectory { directory in
             let out = directory.appendingPathComponent("marks").path
+            // The first hook hangs until its timeout; every other one writes its mark.
+            let command = "[ \"$HERALD_MARK\" != hang ] || sleep 30; echo $HERALD_MARK >> '\(out)'"
             let configuration = HookRunner.Configuration(
-                onElected: "sleep 30", onDemoted: "echo $HERALD_MARK >> '\(out)'", timeout: .milliseconds(1500),
+                onElected: command, onDemoted: command, timeout: .milliseconds(1500),
                 killGrace: .milliseconds(200), maxPending: 2)
             try await withRunner(configuration) { runner, logs in
-                runner.submit(.elected)
-                try await logs.wait { $0.hook == "elected" && $0.message == "hook started" }
-                for mark in 1...4 { runner.submit(.demoted, environment: ["HERALD_MARK": "\(mark)"]) }
-                try await logs.wait(count: 3, where: Self.finished)
+                // A demoted hook, which no later submission ends.
+                runner.submit(.demoted, environment: ["HERALD_MARK": "hang"])
+                try await logs.wait { $0.hook == "demoted" && $0.message == "hook started" }
+                for mark in ["d1", "e1", "e2", "d2", "d3", "e3"] {
+                    runner.submit(mark.hasPrefix("d") ? .demoted : .elected, environment: ["HERALD_MARK": mark])
+                }
+                try await logs.wait(count: 4, where: Self.finished)
+                // Submission numbers: hang 1, d1 2, e1 3, e2 4, d2 5, d3 6, e3 7.
+                // e2 makes three waiting: e1, the oldest not demoted, goes. d2 ends e2's term.
+                // d3 makes three waiting, all demoted: all stay. e3 makes four: it is the only
+                // one that is not demoted, so it goes itself.
                 let drops = logs.records(where: { $0.message.hasPrefix("hook dropped") })
-                #expect(drops.count == 2)
-                #expect(drops.allSatisfy { $0.level == .warning })
-                // Submissions 2 and 3 are marks 1 and 2 (the elected hook was submission 1).
-                #expect(drops.map { $0.metadata["hook_run"] } == ["2", "3"])
+                #expect(
+                    drops.map { "\($0.level) \($0.hook ?? "") \($0.metadata["hook_run"] ?? "")" } == [
+                        "warning elected 3", "warning elected 7",
+                    ])
+                let skipped = logs.records(where: { $0.message == "hook skipped: its term already ended" })
+                #expect(
+                    skipped.map { "\($0.level) \($0.hook ?? "") \($0.metadata["hook_run"] ?? "")" } == [
+                        "notice elected 4"
+                    ])
             }
-            #expect(Fixtures.lines(of: URL(fileURLWithPath: out)) == ["3", "4"])
+            #expect(Fixtures.lines(of: URL(fileURLWithPath: out)) == ["d1", "d2", "d3"])
         }
     }
 
-    @Test("graceful shutdown lets the running hook finish and drops the waiting ones")
+    @Test("graceful shutdown lets the running hook finish, still runs the demoted hooks and drops the others")
     func gracefulShutdown() async throws {
         try await Fixtures.withTemporaryDirectory { directory in
             let out = directory.appendingPathComponent("marks").path
             let gate = directory.appendingPathComponent("gate").path
             // The first hook waits for the test to create `gate`, so shutdown happens mid-run.
-            let command = "while [ ! -e '\(gate)' ]; do sleep 0.02; done; echo $HERALD_MARK >> '\(out)'"
-            let configuration = HookRunner.Configuration(onElected: command)
+            let command =
+                "[ \"$HERALD_MARK\" != 1 ] || while [ ! -e '\(gate)' ]; do sleep 0.02; done; "
+                + "echo $HERALD_MARK >> '\(out)'"
+            let configuration = HookRunner.Configuration(
+                onElected: command, onDemoted: command, onLeaderChange: command)
             let logs = LogRecorder()
             let runner = HookRunner(configuration: configuration, logger: logs.logger())
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await runner.run() }
-                runner.submit(.elected, environment: ["HERALD_MARK": "1"])
+                // A demoted hook runs (no later submission ends it).
+                runner.submit(.demoted, environment: ["HERALD_MARK": "1"])
                 try await logs.wait { $0.message == "hook started" }
-                runner.submit(.elected, environment: ["HERALD_MARK": "2"])
-                runner.submit(.elected, environment: ["HERALD_MARK": "3"])
+                runner.submit(.demoted, environment: ["HERALD_MARK": "2"])
+                runner.submit(.leaderChange, environment: ["HERALD_MARK": "3"])
+                runner.submit(.elected, environment: ["HERALD_MARK": "4"])
                 runner.shutdown()
+                // While stopping, a demoted is still taken and anything else refused.
+                runner.submit(.demoted, environment: ["HERALD_MARK": "5"])
+                runner.submit(.elected, environment: ["HERALD_MARK": "6"])
                 #expect(FileManager.default.createFile(atPath: gate, contents: nil))
                 try await group.waitForAll()
             }
-            runner.submit(.elected, environment: ["HERALD_MARK": "4"])
-            #expect(Fixtures.lines(of: URL(fileURLWithPath: out)) == ["1"])
-            #expect(logs.records(where: { $0.message == "hook finished" }).count == 1)
-            #expect(logs.records(where: { $0.message == "shutting down: 2 waiting hooks dropped" }).count == 1)
-            #expect(logs.records(where: { $0.message.hasPrefix("hook not run") }).map(\.metadata["hook_run"]) == ["4"])
+            runner.submit(.demoted, environment: ["HERALD_MARK": "7"])
+            #expect(Fixtures.lines(of: URL(fileURLWithPath: out)) == ["1", "2", "5"])
+            #expect(logs.records(where: { $0.message == "hook finished" }).count == 3)
+            let dropped = logs.records(where: { $0.message == "shutting down: 2 waiting hooks dropped" })
+            #expect(dropped.map { $0.metadata["hooks"] } == [#"["leader_change#3", "elected#4"]"#])
+            #expect(
+                logs.records(where: { $0.message.hasPrefix("hook not run") }).map(\.metadata["hook_run"]) == ["6", "7"])
+        }
+    }
+
+    @Test("at shutdown, a demoted ends the running elected hook's whole process group, then still runs")
+    func demotedEndsElectedAtShutdown() async throws {
+        try await Fixtures.withTemporaryDirectory { directory in
+            let pgidFile = directory.appendingPathComponent("pgid").path
+            let childFile = directory.appendingPathComponent("child").path
+            let demotedFile = directory.appendingPathComponent("demoted").path
+            // The shell leads the hook's process group. Its background child ignores SIGTERM and
+            // outlives the shell, so only a SIGKILL of the group after the shell died ends it.
+            let elected =
+                "echo $$ > '\(pgidFile)'; (trap '' TERM; exec sleep 30) & echo $! > '\(childFile)'; "
+                + "echo ready; sleep 5"
+            // Whether that child is still alive (not a zombie) when the demoted hook starts.
+            let demoted =
+                "s=$(cut -d' ' -f3 /proc/$(cat '\(childFile)')/stat 2>/dev/null); "
+                + "if [ -z \"$s\" ] || [ \"$s\" = Z ]; then r=gone; else r=alive; fi; "
+                + "echo \"$HERALD_EVENT $r\" > '\(demotedFile)'"
+            let configuration = HookRunner.Configuration(
+                onElected: elected, onDemoted: demoted, timeout: .seconds(20), killGrace: .seconds(5))
+            let logs = LogRecorder()
+            let runner = HookRunner(configuration: configuration, logger: logs.logger())
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await runner.run() }
+                runner.submit(.elected)
+                try await logs.wait { $0.hook == "elected" && $0.message == "ready" }
+                runner.shutdown()
+                runner.submit(
+                    for: .demoted(ContenderID(1), reason: .abdicated),
+                    view: Fixtures.electedView(leader: Fixtures.second), role: .candidate)
+                try await group.waitForAll()
+            }
+            let stopped = logs.records(where: { $0.hook == "elected" && $0.message.hasPrefix("hook stopped") })
+            #expect(stopped.count == 1)
+            #expect(stopped.first?.level == .warning)
+            #expect(stopped.first?.message.hasPrefix("hook stopped: its term ended") == true)
+            #expect(logs.records(where: { $0.hook == "demoted" && $0.message == "hook finished" }).count == 1)
+            #expect(Fixtures.lines(of: URL(fileURLWithPath: demotedFile)) == ["demoted gone"])
+            let text = try String(contentsOfFile: pgidFile, encoding: .utf8)
+            let pgid = try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
+            #expect(try await Self.groupGone(pgid), "process group \(pgid) still exists")
+        }
+    }
+
+    @Test("a demoted ends a running leader_change hook rather than wait for its timeout")
+    func demotedEndsLeaderChange() async throws {
+        let configuration = HookRunner.Configuration(
+            onDemoted: "echo demoted", onLeaderChange: "echo ready; sleep 30", timeout: .seconds(30),
+            killGrace: .seconds(5))
+        try await withRunner(configuration) { runner, logs in
+            runner.submit(.leaderChange)
+            try await logs.wait { $0.hook == "leader_change" && $0.message == "ready" }
+            runner.submit(.demoted)
+            try await logs.wait { $0.hook == "demoted" && $0.message == "hook finished" }
+            let ended = logs.records(where: { $0.hook == "leader_change" && Self.finished($0) })
+            #expect(ended.map(\.level) == [.warning])
+            #expect(ended.first?.message.hasPrefix("hook stopped: its term ended") == true)
+        }
+    }
+
+    @Test("HERALD_EPOCH is the epoch passed with the event: for demoted, that of the term that ended")
+    func demotedEpoch() async throws {
+        try await Fixtures.withTemporaryDirectory { directory in
+            let out = directory.appendingPathComponent("epoch").path
+            let configuration = HookRunner.Configuration(
+                onDemoted: "echo \"$HERALD_EPOCH|$HERALD_LEADER\" > '\(out)'")
+            try await withRunner(configuration) { runner, logs in
+                // The view after the change shows the next leader, with another epoch.
+                runner.submit(
+                    for: .demoted(ContenderID(1), reason: .abdicated),
+                    view: Fixtures.electedView(leader: Fixtures.second), role: .candidate, epoch: 77)
+                try await logs.wait(where: Self.finished)
+            }
+            #expect(Fixtures.lines(of: URL(fileURLWithPath: out)) == ["77|10.0.0.2:5050"])
+        }
+    }
+
+    @Test("a hook inherits Herald's environment but not its configuration or anything named like a secret")
+    func secretsNotInherited() async throws {
+        // A `HERALD_` name that is no configuration key: a `herald serve` started meanwhile by
+        // another suite inherits this process' environment, and a real key would configure it.
+        let variables = [
+            "HERALD_HOOK_TEST_SECRET": "s3cret-config", "MY_DB_PASSWORD": "s3cret-password",
+            "HookTestApiToken": "s3cret-token", "HOOK_TEST_CREDENTIALS_FILE": "s3cret-credentials",
+            "HOOK_TEST_PLAIN": "plain-value",
+        ]
+        try await Fixtures.withTemporaryDirectory { directory in
+            let out = directory.appendingPathComponent("env").path
+            let configuration = HookRunner.Configuration(onElected: "env > '\(out)'")
+            try await Self.withEnvironment(variables) {
+                try await withRunner(configuration) { runner, logs in
+                    runner.submit(
+                        for: .elected(ContenderID(1), node: Fixtures.first.node, epoch: 77),
+                        view: Fixtures.electedView(), role: .leader)
+                    try await logs.wait(where: Self.finished)
+                }
+            }
+            let text = try String(contentsOfFile: out, encoding: .utf8)
+            #expect(text.contains("HOOK_TEST_PLAIN=plain-value"))
+            #expect(text.contains("HERALD_EVENT=elected"))
+            #expect(!text.contains("s3cret"), "\(text)")
+        }
+        for name in ["HERALD_HERALD_ZK_SECRET", "HERALD_MESOS_CREDENTIALS", "HERALD_HERALD_HOSTS", "GITHUB_TOKEN"] {
+            #expect(!HookProcess.inherits(name), "\(name)")
+        }
+        for name in ["PATH", "HOME", "LANG", "MY_HERALD_HOME"] {
+            #expect(HookProcess.inherits(name), "\(name)")
         }
     }
 
@@ -234,6 +369,47 @@ struct HookRunnerTests {
         }
         #expect(elapsed < .seconds(10))
         #expect(logs.records(where: { $0.message.hasPrefix("hook stopped: the hook runner was cancelled") }).count == 1)
+    }
+
+    /// Runs `body` with `variables` added to this process' environment.
+    ///
+    /// Not `setenv`: every suite of the test process runs in parallel, and glibc's `setenv` may
+    /// free the array another thread is walking (to spawn a child, say). Instead `environ` points
+    /// at a fresh copy, never freed, while `body` runs, and back at the original afterwards. The
+    /// variable is reached through `dlsym`, as Swift imports `environ` read-only.
+    static func withEnvironment<T>(
+        _ variables: [String: String], _ body: () async throws -> T
+    ) async throws -> T {
+        typealias Environment = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
+        let symbol = try #require(dlsym(nil, "environ"), "the environ variable")
+        let variable = symbol.assumingMemoryBound(to: Environment?.self)
+        let original = variable.pointee
+        var entries: [UnsafeMutablePointer<CChar>?] = []
+        if var entry = original {
+            while let pointer = entry.pointee {
+                entries.append(pointer)
+                entry += 1
+            }
+        }
+        for (name, value) in variables { entries.append(strdup("\(name)=\(value)")) }
+        entries.append(nil)
+        let copy = Environment.allocate(capacity: entries.count)
+        copy.initialize(from: entries, count: entries.count)
+        variable.pointee = copy
+        defer { variable.pointee = original }
+        return try await body()
+    }
+
+    /// Whether process group `pgid` has no member left, zombies included, within `limit`: its
+    /// killed members stay zombies until their new parent reaps them, which here may take a
+    /// second or two, and there is no event for that to await.
+    static func groupGone(_ pgid: Int32, within limit: Duration = .seconds(10)) async throws -> Bool {
+        let deadline = ContinuousClock.now.advanced(by: limit)
+        while kill(-pgid, 0) == 0 || errno != ESRCH {
+            guard ContinuousClock.now < deadline else { return false }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return true
     }
 
     /// Whether `pid` is a live process (a zombie awaiting its reaper counts as dead).
