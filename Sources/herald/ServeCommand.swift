@@ -71,7 +71,8 @@ struct ServeCommand: AsyncParsableCommand {
             metrics.update(from: change.view)
             guard change.current else { return }
             hooks.submit(
-                for: change.event, view: change.view, role: Hook.Role(rawValue: change.role.rawValue) ?? .observer)
+                for: change.event, view: change.view, role: Hook.Role(rawValue: change.role.rawValue) ?? .observer,
+                epoch: change.epoch)
         }
         let hostList = try Self.hostList(configuration)
         let server = HeraldServer(

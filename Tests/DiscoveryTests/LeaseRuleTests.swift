@@ -70,17 +70,17 @@ struct LeaseRuleTests {
     @Test("the store ages a watched snapshot on its own: stale, then no leader, with no new input")
     func storeAgesOnItsOwn() async throws {
         var view = Fixtures.view()
-        view.connection.sessionTimeout = .milliseconds(600)
+        view.connection.sessionTimeout = .seconds(3)
         view.contact = .now
         try await withServer(initial: Fixtures.input(view)) { server, path in
             var client = try await TestClient.connect(path)
             try await client.send("{\"op\":\"watch\"}\n")
             let first = try await client.nextSnapshot()
             #expect(first.leader?.hostname == "m1" && !first.stale)
-            let second = try await client.nextSnapshot(within: .seconds(5))
+            let second = try await client.nextSnapshot(within: .seconds(10))
             #expect(second.revision == first.revision + 1)
             #expect(second.leader?.hostname == "m1" && second.stale)
-            let third = try await client.nextSnapshot(within: .seconds(5))
+            let third = try await client.nextSnapshot(within: .seconds(10))
             #expect(third.leader == nil && third.state == .disconnected)
             #expect(server.current.revision == third.revision)
         }

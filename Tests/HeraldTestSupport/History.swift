@@ -37,6 +37,9 @@ public enum Monotonic {
                 let log = (try? String(contentsOfFile: directory + "/cc.log", encoding: .utf8)) ?? ""
                 throw SetupError("cannot compile the stamp tool: \(log)")
             }
+            // The compiler creates the file under the process' umask, which a socket test may have
+            // narrowed for a moment (socket files are bound under a umask): set the mode itself.
+            guard chmod(binary, 0o755) == 0 else { throw SetupError("cannot make the stamp tool executable") }
             path = binary
             return binary
         }

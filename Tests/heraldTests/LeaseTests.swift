@@ -265,10 +265,13 @@ struct LeaseTests {
                     #expect(status == 0, "round \(round): herald serve exit status")
                     let history = Self.history(directory)
                     #expect(history.of(leader.name, "demoted").count == 1, "round \(round): on_demoted ran once")
-                    errno = 0
-                    #expect(
-                        kill(-pgid, 0) == -1 && errno == ESRCH,
-                        "round \(round): the on_elected hook's process group \(pgid) is still there")
+                    // Killed members linger as zombies until the machine's init reaps them, and
+                    // a zombie still answers kill(-pgid, 0): wait, bounded, for the group to go.
+                    let gone = try? await within(.seconds(10), "the hook's process group to be gone") {
+                        while kill(-pgid, 0) == 0 || errno != ESRCH { try await Task.sleep(for: .milliseconds(20)) }
+                        return true
+                    }
+                    #expect(gone == true, "round \(round): the on_elected hook's process group \(pgid) is still there")
                 }
             }
         }
