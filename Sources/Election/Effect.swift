@@ -165,7 +165,7 @@ enum Effect: Sendable {
             await context.sessions.remove(generation)?.close()
         case .setServers(let generation, let servers):
             do {
-                try context.sessions[generation]?.setServers(servers)
+                try await context.sessions[generation]?.setServers(servers)
             } catch {
                 context.logger.warning("cannot apply the new ZooKeeper servers", metadata: ["error": "\(error)"])
             }

@@ -188,29 +188,40 @@ public final class FollowerDirectory: Sendable {
     }
 
     /// Waits for the directory to change; throws when the session ends or stays disconnected for
-    /// a whole session timeout (the Mesos detector rule), so that `run` starts a new one.
+    /// a whole session timeout (the Mesos detector rule), so that `run` starts a new one. Every
+    /// outage is timed, not only the first: a reconnect clears the clock, the next loss starts it.
     private func awaitChange(_ watch: Watch, client: ZooKeeperClient) async throws {
         let events = client.sessionEvents()
         let timeout = client.session?.negotiatedTimeout ?? zooKeeper.sessionTimeout
+        // Session events and clock ticks in one stream, so one loop judges both.
+        let (inputs, post) = AsyncStream<SessionEvent?>.makeStream()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { _ = try await watch.event() }
             group.addTask {
+                for await event in events { post.yield(event) }
+                post.finish()
+            }
+            group.addTask {
+                while true {
+                    try await Task.sleep(for: timeout / 8)
+                    post.yield(nil)
+                }
+            }
+            group.addTask {
                 var lostAt: ContinuousClock.Instant?
-                for await event in events {
-                    switch event {
-                    case .connecting: lostAt = lostAt ?? .now
-                    case .connected: lostAt = nil
-                    case .expired, .authFailed, .closed, .readOnly:
+                for await input in inputs {
+                    switch input {
+                    case .connecting?: lostAt = lostAt ?? .now
+                    case .connected?: lostAt = nil
+                    case .expired?, .authFailed?, .closed?, .readOnly?:
                         throw ZooKeeperError(.sessionExpired, operation: "follow \(self.directory)")
+                    case nil: break
                     }
-                    if lostAt != nil { break }
+                    if let lostAt, ContinuousClock.now - lostAt >= timeout {
+                        throw ZooKeeperError(.connectionLoss, operation: "no connection for a session timeout")
+                    }
                 }
-                guard lostAt != nil else { throw CancellationError() }
-                try await Task.sleep(for: timeout)
-                if client.state != .connected {
-                    throw ZooKeeperError(.connectionLoss, operation: "no connection for a session timeout")
-                }
-                try await Task.sleep(for: .seconds(3600 * 24 * 365))
+                throw CancellationError()
             }
             defer { group.cancelAll() }
             try await group.next()

@@ -65,13 +65,13 @@ public final class ZooKeeperClient: Sendable {
         core.attach(pointer)
     }
 
-    /// `init(configuration:logger:sessionHandler:)` on a thread of NIO's blocking pool, never on
+    /// `init(configuration:logger:sessionHandler:)` on a thread of `BlockingPool`, never on
     /// the cooperative pool (which has as many threads as cores, two on a small host).
     public static func open(
         configuration: ZooKeeperConfiguration, logger: Logger,
         sessionHandler: (@Sendable (SessionEvent) -> Void)? = nil
     ) async throws -> ZooKeeperClient {
-        try await NIOThreadPool.singleton.runIfActive {
+        try await BlockingPool.shared.runIfActive {
             try ZooKeeperClient(configuration: configuration, logger: logger, sessionHandler: sessionHandler)
         }
     }
@@ -149,7 +149,13 @@ public final class ZooKeeperClient: Sendable {
         }
     }
 
+    /// `setServers(_:)` on `BlockingPool`: `zoo_set_servers` resolves the names, which may block.
+    public func setServers(_ servers: String) async throws {
+        try await BlockingPool.shared.runIfActive { try self.setServers(servers) }
+    }
+
     /// Replaces the server list of a live session (`zoo_set_servers`); the C client rebalances.
+    /// It resolves the names and may block: from async code the async variant is chosen.
     public func setServers(_ servers: String) throws {
         let rc = core.withHandle { zoo_set_servers($0, servers) } ?? ZooKeeperError.Code.closing.rawValue
         if rc != 0 { throw ZooKeeperError(.init(rawValue: rc), operation: "set servers to \(servers)") }

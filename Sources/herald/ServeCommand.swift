@@ -79,7 +79,15 @@ struct ServeCommand: AsyncParsableCommand {
             plan: plan, logger: logger, sinks: [sink], onPublished: { _ in metrics.publishedRevision() }
         ) { election in
             var extra: [any Service] = [hooks]
-            if let metricsServer { extra.insert(metricsServer, at: 0) }
+            if let metricsServer {
+                // A listener that cannot bind (the port taken meanwhile, say) is retried; it never
+                // ends the service.
+                let configuration = metricsServer.configuration
+                extra.insert(
+                    RetryingService("metrics listener", logger: logger) {
+                        MetricsServer(configuration: configuration, registry: registry, logger: logger)
+                    }, at: 0)
+            }
             guard let hostList else { return extra }
             let group = election.group
             return extra + [

@@ -2,6 +2,7 @@ import CZooKeeper
 import Dispatch
 import Logging
 import NIOConcurrencyHelpers
+import NIOPosix
 
 /// The handle, its session state and its subscribers; shared by the public client and the C
 /// session watcher (through the registry, by token).
@@ -209,10 +210,11 @@ final class SessionCore: Sendable {
         return box
     }
 
-    /// `zookeeper_close` blocks (it flushes and joins the C client's threads): it runs on a
-    /// Dispatch thread, never on the cooperative pool and never on a C callback thread.
+    /// `zookeeper_close` blocks (it flushes and joins the C client's threads): it runs on
+    /// `BlockingPool`, as `zookeeper_init` does (`ZooKeeperClient.open`), never on the cooperative
+    /// pool and never on a C callback thread.
     private func finishClose(_ box: HandleBox) {
-        DispatchQueue.global().async { [self] in
+        BlockingPool.shared.submit { [self] _ in
             zookeeper_close(box.pointer)
             _ = CallbackRegistry.shared.take(token)
             state.withLockedValue { $0.multiBuffers = [:] }

@@ -1,0 +1,40 @@
+public import Logging
+public import ServiceLifecycle
+
+/// A helper service that must never end `herald serve` by failing (the metrics listener, say):
+/// each failure is logged as one line and the service is started again after a backoff (200 ms
+/// doubling to 30 s), until a graceful shutdown or cancellation. Only a configuration error or a
+/// signal ends the process.
+public struct RetryingService: Service, CustomStringConvertible {
+    public let description: String
+    let logger: Logger
+    let make: @Sendable () -> any Service
+
+    /// - Parameter make: a new instance of the service for each attempt.
+    public init(_ name: String, logger: Logger, make: @escaping @Sendable () -> any Service) {
+        description = name
+        self.logger = logger
+        self.make = make
+    }
+
+    public func run() async throws {
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                try await make().run()
+                return
+            } catch {
+                if Task.isCancelled || Task.isShuttingDownGracefully { return }
+                let delay = Duration.milliseconds(min(200 << min(failures, 8), 30_000))
+                failures += 1
+                logger.error(
+                    "\(description) failed; retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
+                do {
+                    try await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
+                } catch {
+                    return
+                }
+            }
+        }
+    }
+}
