@@ -74,6 +74,18 @@ struct ElectionCrashTests {
         return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
     }
 
+    /// Waits until the child's output has `text` as a line (after its timestamp). A file's growth
+    /// cannot be awaited as an event here, so it is polled every 5 ms within a bound.
+    static func line(_ text: String, in path: String, _ what: String) async throws {
+        try await within(.seconds(20), what) {
+            while true {
+                let lines = ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n")
+                if lines.contains(where: { $0.split(separator: " ", maxSplits: 1).last == Substring(text) }) { return }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+        }
+    }
+
     @Test(
         "a leader paused past its session timeout: the successor leads only after, and the old one never believes it leads again"
     )
@@ -97,6 +109,9 @@ struct ElectionCrashTests {
             let paused = try await ElectionHarness.agreedLeader([observer], "the child process leads") {
                 $0.info.hostname == "paused"
             }
+            // The observer can see the child's node lead before the child itself has read the
+            // group and taken the lead: the premise is the child's own belief, from its output.
+            try await Self.line("lead paused 1", in: output, "the child believes it leads")
             let id = contender.contend(ElectionHarness.info(1))
             _ = try await ElectionHarness.view(of: observer, "two candidates") { $0.present == 2 }
             let events = contender.events()
@@ -122,8 +137,9 @@ struct ElectionCrashTests {
                 guard parts.count == 2, let at = Int64(parts[0]), at >= resumedAt else { return nil }
                 return String(parts[1])
             }
-            #expect(!afterResume.contains("lead paused 1"), "the resumed process believed it led: \(afterResume)")
-            #expect(afterResume.contains("lead paused 0"), "its belief ended: \(afterResume)")
+            let whole = lines.joined(separator: "\n")
+            #expect(!afterResume.contains("lead paused 1"), "the resumed process believed it led: \(whole)")
+            #expect(afterResume.contains("lead paused 0"), "its belief ended after the resume: \(whole)")
             #expect(contender.leaderEpoch(id) != nil, "the successor still leads")
         }
     }
