@@ -58,11 +58,11 @@ extension ElectionDriver {
                 .sessionTimer(sessionTimeout, generation: current.generation, disconnect: current.disconnects))
             return effects
         case .expired, .authFailed:
+            let sessionName = Self.hex(current.id)
             if event == .authFailed {
                 logger.error("ZooKeeper authentication failed for the session")
             } else {
-                logger.warning(
-                    "ZooKeeper session expired", metadata: ["session": "\(current.id.map(Self.hex) ?? "none")"])
+                logger.warning("ZooKeeper session expired", metadata: ["session": "\(sessionName)"])
             }
             return endSession()
         case .closed:
@@ -112,6 +112,12 @@ extension ElectionDriver {
         leaseLapsed = false
         heartbeatScheduled = false
         return effects + openSession(after: nextDelay(&sessionFailures))
+    }
+
+    /// A session id as the logs show it (`none` before the first connection).
+    static func hex(_ id: Int64?) -> String {
+        guard let id else { return "none" }
+        return hex(id)
     }
 
     /// The negotiated timeout of the current session, else the configured one.

@@ -201,7 +201,7 @@ struct ElectionDriver {
             else { return [] }
             logger.warning(
                 "no ZooKeeper connection for a whole session timeout: treating the session as expired",
-                metadata: ["session": "\(session.id.map(Self.hex) ?? "none")"])
+                metadata: ["session": "\(Self.hex(session.id))"])
             return endSession()
         case .created(let id, let generation, let name, let stat):
             return created(id, generation: generation, name: name, stat: stat)
