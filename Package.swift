@@ -258,6 +258,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "HeraldFaultTests",
+            dependencies: [
+                "herald", "HeraldTestSupport", "Discovery", "MesosLayout", "ZooKeeper",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "heraldTests",
             dependencies: [
                 "herald", "HeraldTestSupport", "Discovery",

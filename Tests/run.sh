@@ -6,6 +6,10 @@
 #
 #   Tests/run.sh                      all tests
 #   Tests/run.sh --filter NodeTests   extra arguments go to `swift test`
+#   Tests/run.sh --faults [ARGS]      the fault suite instead (root): Herald hosts in network
+#                                     namespaces on the lab's own ensemble (Tests/faults/lab),
+#                                     each scenario's history judged; prints a table at the end.
+#                                     HERALD_FAULT_LOOPS=N runs every scenario N times.
 #   SANITIZE=thread Tests/run.sh      run under a sanitizer (thread or address)
 set -euo pipefail
 
@@ -14,11 +18,21 @@ cd "$root"
 
 log() { printf 'run.sh: %s\n' "$*" >&2; }
 
+faults=0
+if [ "${1:-}" = --faults ]; then
+  faults=1
+  shift
+fi
+
 need_packages=()
 [ -f /usr/include/zookeeper/zookeeper.h ] || need_packages+=(libzookeeper-mt-dev)
 [ -f /usr/share/java/zookeeper.jar ] || need_packages+=(zookeeper)
 command -v java >/dev/null 2>&1 || need_packages+=(default-jre-headless)
 [ -x /usr/sbin/dnsmasq ] || command -v dnsmasq >/dev/null 2>&1 || need_packages+=(dnsmasq-base)
+if [ $faults = 1 ] && [ "$(id -u)" = 0 ]; then
+  command -v ip >/dev/null 2>&1 && command -v tc >/dev/null 2>&1 || need_packages+=(iproute2)
+  command -v iptables >/dev/null 2>&1 || need_packages+=(iptables)
+fi
 if [ ${#need_packages[@]} -gt 0 ]; then
   log "installing ${need_packages[*]}"
   apt-get update -qq
@@ -47,6 +61,39 @@ cleanup() {
     rm -rf "$dir"
   done
 }
+if [ $faults = 1 ]; then
+  if ! why=$(Tests/faults/lab check); then
+    log "fault suite skipped: $why"
+    exit 0
+  fi
+  report=$(mktemp /tmp/herald-fault-report.XXXXXX)
+  trap 'Tests/faults/lab down >/dev/null 2>&1 || true; rm -f "$report"' EXIT INT TERM
+  Tests/faults/lab down >/dev/null 2>&1 || true
+  log "fault lab: bridge, namespaces and a 3-server ensemble"
+  Tests/faults/lab up
+  export HERALD_FAULTS=1 HERALD_FAULT_REPORT=$report
+  HERALD_LAB_ZK=$(Tests/faults/lab connect-string)
+  export HERALD_LAB_ZK
+  status=0
+  log "swift test --filter HeraldFaultTests $*"
+  swift test --filter HeraldFaultTests "$@" || status=$?
+  printf '\n%-22s %4s %3s %3s %3s %3s %3s %14s %9s\n' scenario runs 1 2 3 4 5 convergence_ms duration_s
+  awk -F'\t' '{
+      runs[$1]++; order[$1] = order[$1] ? order[$1] : NR
+      for (i = 2; i <= 6; i++) if ($i != "yes") bad[$1, i] = 1
+      if ($7 == "never" || conv[$1] == "never") conv[$1] = "never"; else if ($7 + 0 > conv[$1] + 0) conv[$1] = $7
+      if ($8 + 0 > took[$1] + 0) took[$1] = $8
+    }
+    END {
+      for (name in runs) {
+        line = sprintf("%-22s %4d", name, runs[name])
+        for (i = 2; i <= 6; i++) line = line sprintf(" %3s", bad[name, i] ? "no" : "yes")
+        printf "%s %14s %9s\n", line, conv[name], took[name]
+      }
+    }' "$report" | sort
+  exit $status
+fi
+
 trap cleanup EXIT INT TERM
 cleanup
 

@@ -35,7 +35,8 @@ enum DriverInput: Sendable {
     case retryCreate(ContenderID, generation: Int)
     case deleted(path: String, generation: Int, error: ZooKeeperError?)
     case contend(ContenderID, MasterInfo)
-    case abdicate(ContenderID, CheckedContinuation<Void, Never>)
+    /// Stop contending; a leader's node is deleted only once `gate` (if any) has returned.
+    case abdicate(ContenderID, CheckedContinuation<Void, Never>, gate: ElectionGroup.AbdicationGate?)
     case setServers(String)
     /// Time for the next heartbeat.
     case heartbeatDue(generation: Int)

@@ -15,7 +15,8 @@ enum Effect: Sendable {
     case sessionTimer(Duration, generation: Int, disconnect: Int)
     case create(ContenderID, generation: Int, CreateRequest)
     case retryCreate(ContenderID, generation: Int, after: Duration)
-    case delete(generation: Int, path: String)
+    /// Deletes `path` once `gate` (if any) has returned.
+    case delete(generation: Int, path: String, gate: ElectionGroup.AbdicationGate?)
     case close(generation: Int)
     case setServers(generation: Int, servers: String)
     case resume(CheckedContinuation<Void, Never>)
@@ -146,7 +147,8 @@ enum Effect: Sendable {
         case .retryCreate(let contender, let generation, let delay):
             guard (try? await Task.sleep(for: delay)) != nil else { return }
             post.yield(.retryCreate(contender, generation: generation))
-        case .delete(let generation, let path):
+        case .delete(let generation, let path, let gate):
+            if let gate { await gate() }
             guard let client = context.sessions[generation] else {
                 post.yield(
                     .deleted(path: path, generation: generation, error: ZooKeeperError(.closing, operation: "delete")))

@@ -16,8 +16,12 @@ extension ElectionDriver {
         return effects
     }
 
-    mutating func abdicate(_ id: ContenderID, _ waiter: CheckedContinuation<Void, Never>) -> [Effect] {
+    mutating func abdicate(
+        _ id: ContenderID, _ waiter: CheckedContinuation<Void, Never>, gate: ElectionGroup.AbdicationGate? = nil
+    ) -> [Effect] {
         guard contenders[id] != nil else { return [.resume(waiter)] }
+        // Only a leader's delete waits: a candidate's node going changes no one's leadership.
+        if contenders[id]!.state.isLeader { contenders[id]!.deleteGate = gate }
         var effects: [Effect] = []
         for action in contenders[id]!.state.handle(.abdicate) { effects += apply(action, for: id) }
         if contenders[id]!.deleting != nil || contenders[id]!.creating == generation {
@@ -36,7 +40,7 @@ extension ElectionDriver {
         case .delete(let name):
             guard let current = session else { return [] }
             contenders[id]?.deleting = name
-            return [.delete(generation: current.generation, path: path(name))]
+            return [.delete(generation: current.generation, path: path(name), gate: contenders[id]?.deleteGate)]
         case .elected(let epoch):
             guard let contender = contenders[id], case .leader(let own, _) = contender.state.phase else { return [] }
             guard let lease = mayLead() else {

@@ -122,7 +122,7 @@ extension ElectionDriver {
         {
             deletingStrays.insert(member.name)
             logger.notice("deleting a candidate node left by an earlier session", metadata: ["node": "\(member.name)"])
-            effects.append(.delete(generation: current.generation, path: path(member.name)))
+            effects.append(.delete(generation: current.generation, path: path(member.name), gate: nil))
         }
         return effects
     }

@@ -82,7 +82,8 @@ extension ElectionDriver {
                 effects += apply(action, for: id)
             }
             if let node = contenders[id]!.deleting {
-                effects.append(.delete(generation: current.generation, path: path(node)))
+                effects.append(
+                    .delete(generation: current.generation, path: path(node), gate: contenders[id]!.deleteGate))
             }
         }
         return effects + requestRead() + scheduleHeartbeat()

@@ -56,6 +56,8 @@ struct ElectionDriver {
         var waiters: [CheckedContinuation<Void, Never>] = []
         /// The own node being deleted after abdication.
         var deleting: String?
+        /// Awaited before that delete is sent (the service's `on_demoted` hook finishing).
+        var deleteGate: ElectionGroup.AbdicationGate?
 
         init(state: ContenderState, info: MasterInfo, data: [UInt8]) {
             self.state = state
@@ -237,8 +239,8 @@ struct ElectionDriver {
             return [.setServers(generation: session.generation, servers: servers)]
         case .contend(let id, let info):
             return contend(id, info)
-        case .abdicate(let id, let waiter):
-            return abdicate(id, waiter)
+        case .abdicate(let id, let waiter, let gate):
+            return abdicate(id, waiter, gate: gate)
         }
     }
 

@@ -159,12 +159,16 @@ public final class ElectionGroup: Sendable {
         post.yield(.setServers(servers))
     }
 
-    /// Stops contending: a leader is demoted at once, then the own node is deleted. Returns once
-    /// the node is gone (or its session is, which removes it too). Without a running loop it
-    /// returns at once.
-    public func abdicate(_ contender: ContenderID) async {
+    /// Awaited between a leader's `demoted` and the delete of its node, e.g. until the
+    /// demoted host's own hook has run: no successor can be elected while the node is there.
+    public typealias AbdicationGate = @Sendable () async -> Void
+
+    /// Stops contending: a leader is demoted at once, then the own node is deleted, for a
+    /// leader only after `gate` has returned. Returns once the node is gone (or its session is,
+    /// which removes it too). Without a running loop it returns at once.
+    public func abdicate(_ contender: ContenderID, after gate: AbdicationGate? = nil) async {
         await withCheckedContinuation { continuation in
-            if case .terminated = post.yield(.abdicate(contender, continuation)) {
+            if case .terminated = post.yield(.abdicate(contender, continuation, gate: gate)) {
                 continuation.resume()
             }
         }

@@ -9,18 +9,36 @@ import ZooKeeper
 /// makes sure the base path exists with Mesos' ACL (as `herald bootstrap`, retried until
 /// ZooKeeper answers), then contends. Graceful shutdown abdicates first (the own node is
 /// deleted, so the successor takes over in a few round trips), bounded by `abdicationLimit` when
-/// ZooKeeper is unreachable, then closes the session.
+/// ZooKeeper is unreachable, then closes the session. A leader keeps its node until its
+/// `demotionGate` has passed (its `on_demoted` hook has ended), so that no successor acts while
+/// this host still steps down.
 public final class ElectionService: Service, Sendable {
+    /// What a leader waits for between its `demoted` and the delete of its node, at most `limit`.
+    public struct DemotionGate: Sendable {
+        public var limit: Duration
+        /// Called with the epoch of the term that ends.
+        public var wait: @Sendable (Int64) async -> Void
+
+        public init(limit: Duration, wait: @escaping @Sendable (Int64) async -> Void) {
+            self.limit = limit
+            self.wait = wait
+        }
+    }
+
     public let group: ElectionGroup
     let plan: ServicePlan
     let logger: Logger
     let abdicationLimit: Duration
+    let demotionGate: DemotionGate?
     private let contender = NIOLockedValueBox<ContenderID?>(nil)
 
-    public init(plan: ServicePlan, logger: Logger, abdicationLimit: Duration = .seconds(5)) {
+    public init(
+        plan: ServicePlan, logger: Logger, abdicationLimit: Duration = .seconds(5), demotionGate: DemotionGate? = nil
+    ) {
         self.plan = plan
         self.logger = logger
         self.abdicationLimit = abdicationLimit
+        self.demotionGate = demotionGate
         group = ElectionGroup(
             configuration: .init(
                 zooKeeper: plan.zooKeeper, basePath: plan.basePath, required: plan.required,
@@ -44,12 +62,13 @@ public final class ElectionService: Service, Sendable {
             try? await gracefulShutdown()
             if let id = contenderID {
                 let (done, signal) = AsyncStream<Void>.makeStream()
+                let gate = group.leaderEpoch(id).flatMap { epoch in demotionGate.map { Self.gate($0, epoch: epoch) } }
                 tasks.addTask {
-                    await self.group.abdicate(id)
+                    await self.group.abdicate(id, after: gate)
                     signal.yield()
                 }
                 tasks.addTask {
-                    try? await Task.sleep(for: self.abdicationLimit)
+                    try? await Task.sleep(for: self.abdicationLimit + (gate == nil ? .zero : self.demotionGate!.limit))
                     signal.yield()
                 }
                 for await _ in done { break }
@@ -60,6 +79,18 @@ public final class ElectionService: Service, Sendable {
                 }
             }
             tasks.cancelAll()
+        }
+    }
+
+    /// `gate`'s wait for the term of `epoch`, ended after `gate.limit` at the latest.
+    static func gate(_ gate: DemotionGate, epoch: Int64) -> ElectionGroup.AbdicationGate {
+        {
+            await withTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { await gate.wait(epoch) }
+                tasks.addTask { try? await Task.sleep(for: gate.limit) }
+                await tasks.next()
+                tasks.cancelAll()
+            }
         }
     }
 

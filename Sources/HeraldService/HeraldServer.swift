@@ -19,15 +19,18 @@ public struct HeraldServer: Sendable {
     public let publisher: Publisher
     public let services: [any Service]
 
-    /// - Parameter extraServices: more services that need the election (e.g. the DNS refresher),
-    ///   run between the socket and the publisher.
+    /// - Parameters:
+    ///   - demotionGate: what a leader waits for before deleting its node when it stops (its
+    ///     `on_demoted` hook ending).
+    ///   - extraServices: more services that need the election (e.g. the DNS refresher), run
+    ///     between the socket and the publisher.
     public init(
         plan: ServicePlan, logger: Logger, sinks: [Publisher.Sink] = [],
-        onPublished: (@Sendable (Snapshot) -> Void)? = nil,
+        onPublished: (@Sendable (Snapshot) -> Void)? = nil, demotionGate: ElectionService.DemotionGate? = nil,
         extraServices: (ElectionService) -> [any Service] = { _ in [] }
     ) {
         self.plan = plan
-        election = ElectionService(plan: plan, logger: logger)
+        election = ElectionService(plan: plan, logger: logger, demotionGate: demotionGate)
         followers = FollowerDirectory(
             zooKeeper: plan.zooKeeper, basePath: plan.basePath, registration: plan.registration, acl: plan.acl,
             logger: logger)

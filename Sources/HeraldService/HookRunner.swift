@@ -76,6 +76,24 @@ public final class HookRunner: Service, Sendable {
     public let configuration: Configuration
     private let logger: Logger
     private let queue: NIOLockedValueBox<Queue>
+    private let demotions = NIOLockedValueBox(Demotions())
+
+    /// The `demoted` runs that have ended, by `HERALD_EPOCH`, and who waits for one.
+    private struct Demotions {
+        var finished: [String] = []
+        var waiters: [(id: Int, epoch: String, continuation: CheckedContinuation<Void, Never>)] = []
+        var nextWaiter = 0
+        /// The runner has stopped: nothing more will run.
+        var ended = false
+
+        mutating func finish(_ epoch: String) -> [CheckedContinuation<Void, Never>] {
+            finished.append(epoch)
+            if finished.count > 16 { finished.removeFirst() }
+            let ready = waiters.filter { $0.epoch == epoch }.map(\.continuation)
+            waiters.removeAll { $0.epoch == epoch }
+            return ready
+        }
+    }
 
     private typealias Queue = HookQueue<CheckedContinuation<QueuedHook?, Never>, HookProcess>
 
@@ -119,7 +137,48 @@ public final class HookRunner: Service, Sendable {
         submit(hook, environment: Hook.environment(for: event, view: view, role: role, epoch: epoch))
     }
 
+    /// Returns once the `demoted` hook of the term with `epoch` has ended (at once when no
+    /// `herald_on_demoted` is configured, or the runner has stopped). A leader that abdicates
+    /// keeps its node until then, so no successor acts before this host stepped down. Bound the
+    /// wait with cancellation: it returns when cancelled.
+    public func demotedFinished(epoch: Int64) async {
+        guard configuration.commands[.demoted] != nil else { return }
+        let epoch = "\(epoch)"
+        let id = demotions.withLockedValue { state -> Int in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let now = demotions.withLockedValue { state -> Bool in
+                    if state.ended || state.finished.contains(epoch) || Task.isCancelled { return true }
+                    state.waiters.append((id, epoch, continuation))
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = demotions.withLockedValue { state in
+                state.waiters.firstIndex { $0.id == id }.map { state.waiters.remove(at: $0).continuation }
+            }
+            waiter?.resume()
+        }
+    }
+
+    private func demotedEnded(_ entry: QueuedHook) {
+        guard entry.hook == .demoted, let epoch = entry.environment["HERALD_EPOCH"] else { return }
+        for waiter in demotions.withLockedValue({ $0.finish(epoch) }) { waiter.resume() }
+    }
+
     public func run() async throws {
+        defer {
+            let waiters = demotions.withLockedValue { state in
+                state.ended = true
+                defer { state.waiters = [] }
+                return state.waiters.map(\.continuation)
+            }
+            for waiter in waiters { waiter.resume() }
+        }
         let pool = NIOThreadPool(numberOfThreads: 2)
         pool.start()
         await withTaskCancellationHandler {
@@ -170,6 +229,7 @@ public final class HookRunner: Service, Sendable {
 
     /// Runs one hook to its end, its blocking parts on `pool`.
     private func execute(_ entry: QueuedHook, on pool: NIOThreadPool) async {
+        defer { demotedEnded(entry) }
         var logger = self.logger
         for (key, value) in Self.metadata(entry) { logger[metadataKey: key] = value }
         let process: HookProcess

@@ -75,8 +75,14 @@ struct ServeCommand: AsyncParsableCommand {
                 epoch: change.epoch)
         }
         let hostList = try Self.hostList(configuration)
+        // A stopping leader keeps its node until its on_demoted hook has ended (within the hook
+        // timeout and the kill grace): the successor's on_elected never overlaps it.
+        let gate = ElectionService.DemotionGate(limit: hooks.configuration.timeout + hooks.configuration.killGrace) {
+            await hooks.demotedFinished(epoch: $0)
+        }
         let server = HeraldServer(
-            plan: plan, logger: logger, sinks: [sink], onPublished: { _ in metrics.publishedRevision() }
+            plan: plan, logger: logger, sinks: [sink], onPublished: { _ in metrics.publishedRevision() },
+            demotionGate: gate
         ) { election in
             var extra: [any Service] = [hooks]
             if let metricsServer {

@@ -165,7 +165,7 @@ struct ElectionDriverTests {
         var h = H()
         h.setUp(H.mineOnly)
         await withCheckedContinuation { waiter in
-            let abdicating = h.send(.abdicate(H.me, waiter))
+            let abdicating = h.send(.abdicate(H.me, waiter, gate: nil))
             #expect(abdicating.names == ["delete"])
             #expect(h.decisions == ["elected \(H.name(2))", "demoted abdicated"])
             let ended = h.send(.session(.expired, generation: 1))
@@ -174,6 +174,35 @@ struct ElectionDriverTests {
         }
         #expect(h.decisions == ["elected \(H.name(2))", "demoted abdicated"])
         #expect(h.driver.contenders.isEmpty)
+    }
+
+    @Test("a leader's abdication gate rides on its node's delete; a candidate's delete has none")
+    func abdicationGate() async {
+        var h = H()
+        h.setUp(H.mineOnly)
+        await withCheckedContinuation { waiter in
+            let effects = h.send(.abdicate(H.me, waiter, gate: {}))
+            #expect(h.decisions == ["elected \(H.name(2))", "demoted abdicated"], "demoted before the gate")
+            let gates = effects.compactMap { effect -> Bool? in
+                if case .delete(_, _, let gate) = effect { return gate != nil }
+                return nil
+            }
+            #expect(gates == [true], "the leader's delete waits for the gate")
+            let ended = h.send(.session(.expired, generation: 1))
+            for effect in ended { if case .resume(let continuation) = effect { continuation.resume() } }
+        }
+        var candidate = H()
+        candidate.setUp(H.both)
+        await withCheckedContinuation { waiter in
+            let effects = candidate.send(.abdicate(H.me, waiter, gate: {}))
+            let gates = effects.compactMap { effect -> Bool? in
+                if case .delete(_, _, let gate) = effect { return gate != nil }
+                return nil
+            }
+            #expect(gates == [false], "a candidate's node goes at once")
+            let ended = candidate.send(.session(.expired, generation: 1))
+            for effect in ended { if case .resume(let continuation) = effect { continuation.resume() } }
+        }
     }
 
     @Test("session events that come before the open effect reports back are kept, in order")

@@ -420,4 +420,31 @@ struct HookRunnerTests {
         let state = stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first
         return state != "Z" && state != "X"
     }
+
+    @Test("demotedFinished waits for the demoted run of its epoch, not another's; at once without a demoted hook")
+    func demotedFinished() async throws {
+        try await Fixtures.withTemporaryDirectory { directory in
+            let gate = directory.appendingPathComponent("gate").path
+            // The demoted hook ends once the test creates `gate`.
+            let configuration = HookRunner.Configuration(
+                onDemoted: "while [ ! -e '\(gate)' ]; do sleep 0.01; done", timeout: .seconds(20))
+            try await withRunner(configuration) { runner, logs in
+                let view = Fixtures.electedView(leader: Fixtures.second)
+                runner.submit(
+                    for: .demoted(ContenderID(1), reason: .abdicated), view: view, role: .candidate, epoch: 41)
+                let waiter = Task { await runner.demotedFinished(epoch: 41) }
+                let other = Task { await runner.demotedFinished(epoch: 99) }
+                try await Task.sleep(for: .milliseconds(200))
+                #expect(logs.records(where: Self.finished).isEmpty, "the hook is still running")
+                FileManager.default.createFile(atPath: gate, contents: nil)
+                await waiter.value
+                #expect(logs.records(where: Self.finished).map(\.hook) == ["demoted"], "returned after the hook ended")
+                other.cancel()
+                await other.value  // a cancelled wait returns
+            }
+        }
+        let none = HookRunner(configuration: .init(onElected: "true"), logger: LogRecorder().logger())
+        await none.demotedFinished(epoch: 1)  // no demoted hook: nothing to wait for
+    }
+
 }
