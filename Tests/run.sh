@@ -32,6 +32,8 @@ command -v java >/dev/null 2>&1 || need_packages+=(default-jre-headless)
 if [ $faults = 1 ] && [ "$(id -u)" = 0 ]; then
   command -v ip >/dev/null 2>&1 && command -v tc >/dev/null 2>&1 || need_packages+=(iproute2)
   command -v iptables >/dev/null 2>&1 || need_packages+=(iptables)
+  [ -f /usr/include/libnetfilter_queue/libnetfilter_queue.h ] || need_packages+=(libnetfilter-queue-dev)
+  command -v cc >/dev/null 2>&1 || need_packages+=(gcc libc6-dev)
 fi
 if [ ${#need_packages[@]} -gt 0 ]; then
   log "installing ${need_packages[*]}"

@@ -68,7 +68,7 @@ struct FaultSuite {
         try await Scenario.run("slow-leader-link") { scenario in
             let leader = try await scenario.agreement("a leader")
             scenario.fault("netem-\(leader.name)")
-            try await Lab.run("slow", leader.name, "300ms", "100ms", "5%")
+            try await Lab.run("slow", leader.name, "300", "100", "5")
             try await Task.sleep(for: .seconds(seconds))
             try await scenario.heal(leader)
         }

@@ -199,6 +199,17 @@ final class Scenario: @unchecked Sendable {
             try yaml(host, extra: extra).write(toFile: host.config, atomically: true, encoding: .utf8)
         }
         for host in hosts { try launch(host) }
+        // Every host's resident set, once a second, for the memory bound.
+        let sampler = Task { [weak self] in
+            while !Task.isCancelled {
+                guard let self else { return }
+                for (name, pid) in self.state.withLockedValue({ $0.pids }) {
+                    if let kib = Self.residentKiB(pid) { self.record(name, "rss", ["kb": "\(kib)"]) }
+                }
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+        state.withLockedValue { $0.recorders["rss sampler"] = sampler }
     }
 
     /// Starts (or restarts) `host`'s `herald serve` in its namespace and records its socket.
