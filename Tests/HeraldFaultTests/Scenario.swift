@@ -366,18 +366,24 @@ final class Scenario: @unchecked Sendable {
         }
     }
 
-    /// The leader as ZooKeeper has it: the lowest `json.info_` node, if the quorum is present.
+    /// The leader as ZooKeeper has it: the lowest valid `json.info_` node (one that decodes as
+    /// a MasterInfo, as Mesos reads it), if at least `required` valid ones are present.
     static func truth(
         _ client: ZooKeeperClient, basePath: String, required: Int
     ) async throws -> (leader: String, epoch: String) {
         let children = try await client.children(basePath).children
         let candidates = children.filter { $0.hasPrefix("json.info_") }
             .compactMap { name in Int(name.suffix(10)).map { (name, $0) } }.sorted { $0.1 < $1.1 }
-        guard candidates.count >= required, let lowest = candidates.first else { return ("-", "-") }
-        guard let (data, stat) = try? await client.get(basePath + "/" + lowest.0) else {
-            return ("?", "?")  // deleted meanwhile: read again
+        var valid: [(host: String, epoch: Int64)] = []
+        for (name, _) in candidates {
+            // Deleted meanwhile, or not a MasterInfo: not a candidate.
+            guard let (data, stat) = try? await client.get(basePath + "/" + name),
+                let info = try? MasterInfo.decode(data)
+            else { continue }
+            valid.append((info.hostname ?? "?", stat.czxid))
         }
-        return ((try? MasterInfo.decode(data).hostname ?? "?") ?? "?", "\(stat.czxid)")
+        guard valid.count >= required, let lowest = valid.first else { return ("-", "-") }
+        return (lowest.host, "\(lowest.epoch)")
     }
 
     /// Every running process answers a ping, and its resident set is recorded.

@@ -1,0 +1,181 @@
+import Discovery
+import Foundation
+import HeraldTestSupport
+import MesosLayout
+import NIOConcurrencyHelpers
+import Testing
+import ZooKeeper
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+extension FaultSuite {
+    // MARK: Load
+
+    @Test("load: 10,000 leader changes in a row with 1,000 socket watchers: increasing revisions, one final snapshot")
+    func leaderChurn() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let changes = Int(environment["HERALD_FAULT_CHANGES"] ?? "") ?? 10_000
+        let watcherCount = Int(environment["HERALD_FAULT_WATCHERS"] ?? "") ?? 1_000
+        try await Scenario.run("leader-churn") {
+            scenario in
+            try await scenario.agreement("a leader")
+            let follower = scenario.followerHosts[0]
+            // The leader hosts leave; from now on the candidates are Mesos-format nodes written by
+            // this test's own client, three at a time, the lowest deleted and a new one added per
+            // change: every change hands leadership to the next node.
+            for host in scenario.leaderHosts { await scenario.stopHost(host) }
+            let watchers = try RawWatchers(socket: follower.socket, count: watcherCount)
+            defer { watchers.stop() }
+            try await within(.seconds(60), "every watcher's first snapshot") {
+                while watchers.states.contains(where: { $0.count == 0 }) {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+            }
+            scenario.fault("churn-\(changes)")
+            let started = ContinuousClock.now
+            // A long session: this process is busy decoding every watcher's snapshots.
+            try await withClient(servers: try Lab.servers, sessionTimeout: .seconds(30)) { client in
+                var nodes: [String] = []
+                func add(_ number: Int) async throws {
+                    let info = MasterInfo(
+                        id: "churn-\(number)", ipv4: "10.77.9.\(number % 250 + 1)", port: 5050,
+                        hostname: "churn-\(number)", version: nil)
+                    nodes.append(
+                        try await client.create(
+                            scenario.basePath + "/json.info_", data: info.encoded(), mode: .ephemeralSequential
+                        ).path)
+                }
+                for number in 0..<3 { try await add(number) }
+                for number in 3..<(changes + 3) {
+                    try await add(number)
+                    try await client.delete(nodes.removeFirst())
+                }
+                let took = ContinuousClock.now - started
+                print("leader-churn: \(changes) leader changes written in \(took)")
+                // The last three stay until every socket agrees on churn-<changes>.
+                try await scenario.until(follower, within: .seconds(60), "the last leader") {
+                    $0["leader"] == "churn-\(changes)" && $0["state"] == "elected"
+                }
+                let final = try await DiscoveryClient(socketPath: follower.socket, timeout: .seconds(5)).current()
+                try await within(.seconds(60), "every watcher at the final snapshot") {
+                    while watchers.states.contains(where: { $0.lastRevision != final.revision }) {
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                }
+                let states = watchers.states
+                #expect(states.allSatisfy { $0.increasing }, "every watcher saw increasing revisions")
+                #expect(states.allSatisfy { $0.open }, "no watcher was disconnected")
+                let decoder = JSONDecoder()
+                let lasts = Set(states.map(\.lastLine))
+                #expect(lasts.count == 1, "every watcher's last line is the same")
+                let last = try lasts.first.map { try decoder.decode(Snapshot.self, from: Data($0.utf8)) }
+                #expect(last == final, "… and it is the final snapshot")
+                let pushed = states.map(\.count).reduce(0, +)
+                print(
+                    "leader-churn: \(watcherCount) watchers, final revision \(final.revision), "
+                        + "\(pushed / max(watcherCount, 1)) snapshots per watcher on average")
+                // Leave the group as the truth expects: no candidates but these, quorum 2 of 3 met.
+                for node in nodes { try await client.delete(node) }
+            }
+            for host in scenario.leaderHosts { try scenario.launch(host) }
+            scenario.healed()
+        }
+    }
+
+    /// Many raw `watch` connections served by one thread with `poll`: each keeps only the count
+    /// of lines, their revisions' order and its last line, so that a thousand of them cost this
+    /// process little (a decoder per pushed snapshot would make it the bottleneck).
+    final class RawWatchers: Sendable {
+        struct State: Sendable {
+            var count = 0
+            var lastRevision: UInt64 = 0
+            var increasing = true
+            var lastLine = ""
+            var open = true
+        }
+
+        private let box: NIOLockedValueBox<[State]>
+        private let stopped = NIOLockedValueBox(false)
+        private let descriptors: [Int32]
+
+        init(socket: String, count: Int) throws {
+            var descriptors: [Int32] = []
+            for _ in 0..<count {
+                let descriptor = try Self.connect(socket)
+                let request = Array("{\"op\":\"watch\"}\n".utf8)
+                guard write(descriptor, request, request.count) == request.count else {
+                    throw SetupError("cannot send watch on \(socket)")
+                }
+                descriptors.append(descriptor)
+            }
+            self.descriptors = descriptors
+            box = NIOLockedValueBox(Array(repeating: State(), count: count))
+            let box = box
+            let stopped = stopped
+            let opened = descriptors
+            Thread {
+                var pending = Array(repeating: [UInt8](), count: opened.count)
+                var buffer = [UInt8](repeating: 0, count: 1 << 16)
+                var polls = opened.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+                while !stopped.withLockedValue({ $0 }) {
+                    guard poll(&polls, nfds_t(polls.count), 100) > 0 else { continue }
+                    for index in polls.indices where polls[index].revents != 0 {
+                        let got = read(polls[index].fd, &buffer, buffer.count)
+                        if got <= 0 {
+                            polls[index].fd = -1
+                            box.withLockedValue { $0[index].open = false }
+                            continue
+                        }
+                        pending[index] += buffer[0..<got]
+                        while let newline = pending[index].firstIndex(of: 10) {
+                            let line = String(decoding: pending[index][..<newline], as: UTF8.self)
+                            pending[index].removeSubrange(...newline)
+                            let revision = Self.revision(line)
+                            box.withLockedValue { states in
+                                if revision <= states[index].lastRevision { states[index].increasing = false }
+                                states[index].lastRevision = revision
+                                states[index].count += 1
+                                states[index].lastLine = line
+                            }
+                        }
+                    }
+                }
+            }.start()
+        }
+
+        var states: [State] { box.withLockedValue { $0 } }
+
+        func stop() {
+            stopped.withLockedValue { $0 = true }
+            for descriptor in descriptors { shutdown(descriptor, Int32(SHUT_RDWR)) }
+        }
+
+        static func revision(_ line: String) -> UInt64 {
+            guard let range = line.range(of: "\"revision\":") else { return 0 }
+            return UInt64(line[range.upperBound...].prefix { $0.isNumber }) ?? 0
+        }
+
+        static func connect(_ path: String) throws -> Int32 {
+            let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_un()
+            address.sun_family = sa_family_t(AF_UNIX)
+            _ = withUnsafeMutableBytes(of: &address.sun_path) { bytes in
+                path.utf8CString.withUnsafeBytes {
+                    bytes.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0.prefix(bytes.count - 1)))
+                }
+            }
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    Glibc.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                }
+            }
+            guard descriptor >= 0, connected == 0 else {
+                close(descriptor)
+                throw SetupError("cannot connect to \(path): errno \(errno)")
+            }
+            return descriptor
+        }
+    }
+}
