@@ -83,8 +83,8 @@ if [ $faults = 1 ]; then
   awk -F'\t' '{
       runs[$1]++; order[$1] = order[$1] ? order[$1] : NR
       for (i = 2; i <= 6; i++) if ($i != "yes") bad[$1, i] = 1
-      if ($7 == "never" || conv[$1] == "never") conv[$1] = "never"; else if ($7 + 0 > conv[$1] + 0) conv[$1] = $7
-      if ($8 + 0 > took[$1] + 0) took[$1] = $8
+      if ($7 == "never" || conv[$1] == "never") conv[$1] = "never"; else if ($7 + 0 >= conv[$1] + 0) conv[$1] = $7 + 0
+      if ($8 + 0 >= took[$1] + 0) took[$1] = $8 + 0
     }
     END {
       for (name in runs) {
