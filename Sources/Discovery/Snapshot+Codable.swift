@@ -4,7 +4,7 @@ public import Foundation
 /// contract, `null` included, in sorted key order so that equal snapshots are equal bytes.
 extension Snapshot: Codable {
     enum CodingKeys: String, CodingKey {
-        case type, version, revision, cluster, state, leader, stale, candidates, quorum, zookeeper, dns
+        case type, version, revision, cluster, state, leader, stale, candidates, quorum, zookeeper, dns, problems
         case publisher = "self"
     }
 
@@ -29,7 +29,8 @@ extension Snapshot: Codable {
             quorum: try container.decode(Quorum.self, forKey: .quorum),
             zookeeper: try container.decode(ZooKeeperStatus.self, forKey: .zookeeper),
             dns: try container.decode([String: [Endpoint]].self, forKey: .dns),
-            publisher: try container.decode(Publisher.self, forKey: .publisher))
+            publisher: try container.decode(Publisher.self, forKey: .publisher),
+            problems: try container.decodeIfPresent([Problem].self, forKey: .problems) ?? [])
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -46,6 +47,7 @@ extension Snapshot: Codable {
         try container.encode(zookeeper, forKey: .zookeeper)
         try container.encode(dns, forKey: .dns)
         try container.encode(publisher, forKey: .publisher)
+        try container.encode(problems, forKey: .problems)
     }
 
     /// One protocol line: the JSON object followed by `\n`.

@@ -168,12 +168,27 @@ public struct Snapshot: Hashable, Sendable {
     public var dns: [String: [Endpoint]]
     /// The `self` object.
     public var publisher: Publisher
+    /// What is failing on this host and being retried (`problems`; empty when all is well, and
+    /// when the server predates the field).
+    public var problems: [Problem]
+
+    /// One failing part of the service, e.g. `followers`, with its last error in one line.
+    public struct Problem: Codable, Hashable, Sendable {
+        public var component: String
+        public var message: String
+
+        public init(component: String, message: String) {
+            self.component = component
+            self.message = message
+        }
+    }
 
     public init(
         version: Int = Snapshot.protocolVersion, revision: UInt64, cluster: String, state: State, leader: Member?,
         stale: Bool, candidates: [Member], quorum: Quorum, zookeeper: ZooKeeperStatus, dns: [String: [Endpoint]],
-        publisher: Publisher
+        publisher: Publisher, problems: [Problem] = []
     ) {
+        self.problems = problems
         self.version = version
         self.revision = revision
         self.cluster = cluster

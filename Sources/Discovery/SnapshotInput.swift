@@ -32,12 +32,16 @@ public struct SnapshotInput: Hashable, Sendable {
     /// The MasterInfo id of this host's candidate when it contends: a leader with this id is
     /// this host, shown as the leader only while `publisher.role` is `leader` and its lease holds.
     public var ownID: String?
+    /// The failing parts of the service, by component.
+    public var problems: [Snapshot.Problem]
 
     public init(
         view: ElectionView, followers: [Follower] = [], zooKeeperHosts: [Snapshot.Endpoint] = [], cluster: String,
-        publisher: Snapshot.Publisher, names: DNSNames = DNSNames(), ownID: String? = nil
+        publisher: Snapshot.Publisher, names: DNSNames = DNSNames(), ownID: String? = nil,
+        problems: [Snapshot.Problem] = []
     ) {
         self.ownID = ownID
+        self.problems = problems
         self.view = view
         self.followers = followers
         self.zooKeeperHosts = zooKeeperHosts
@@ -72,7 +76,7 @@ extension Snapshot {
             dns: DNSMappings.records(
                 leader: leader, candidates: candidates, followers: input.followers,
                 zooKeeperHosts: input.zooKeeperHosts, names: input.names),
-            publisher: publisher)
+            publisher: publisher, problems: input.problems)
     }
 
     /// This snapshot with another revision: what the server compares to detect a change.

@@ -16,12 +16,12 @@ public final class ElectionService: Service, Sendable {
     /// What a leader waits for between its `demoted` and the delete of its node, at most `limit`.
     public struct DemotionGate: Sendable {
         public var limit: Duration
-        /// Called with the epoch of the term that ends.
-        public var wait: @Sendable (Int64) async -> Void
+        /// Called with the epoch of the term about to end, before the demotion; returns the wait.
+        public var begin: @Sendable (Int64) -> @Sendable () async -> Void
 
-        public init(limit: Duration, wait: @escaping @Sendable (Int64) async -> Void) {
+        public init(limit: Duration, begin: @escaping @Sendable (Int64) -> @Sendable () async -> Void) {
             self.limit = limit
-            self.wait = wait
+            self.begin = begin
         }
     }
 
@@ -82,11 +82,13 @@ public final class ElectionService: Service, Sendable {
         }
     }
 
-    /// `gate`'s wait for the term of `epoch`, ended after `gate.limit` at the latest.
+    /// `gate`'s wait for the end of the term of `epoch`, which must not have ended yet, ended
+    /// after `gate.limit` at the latest.
     static func gate(_ gate: DemotionGate, epoch: Int64) -> ElectionGroup.AbdicationGate {
-        {
+        let wait = gate.begin(epoch)
+        return {
             await withTaskGroup(of: Void.self) { tasks in
-                tasks.addTask { await gate.wait(epoch) }
+                tasks.addTask { await wait() }
                 tasks.addTask { try? await Task.sleep(for: gate.limit) }
                 await tasks.next()
                 tasks.cancelAll()

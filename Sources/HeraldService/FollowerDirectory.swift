@@ -34,6 +34,9 @@ public final class FollowerDirectory: Sendable {
     public let registration: Registration?
     let acl: [ACL]
     let logger: Logger
+    /// The name the directory's failures are reported under.
+    static let component = "followers"
+    private let problems: ProblemBoard?
     private let state: NIOLockedValueBox<State>
 
     private struct State {
@@ -45,9 +48,12 @@ public final class FollowerDirectory: Sendable {
     /// - Parameters:
     ///   - basePath: the Mesos base path; the directory is `<basePath>/herald/followers`.
     ///   - registration: this host's entry, nil when it is not a follower.
+    ///   - problems: where a failing session is reported (`followers`) until it works again.
     public init(
-        zooKeeper: ZooKeeperConfiguration, basePath: String, registration: Registration?, acl: [ACL], logger: Logger
+        zooKeeper: ZooKeeperConfiguration, basePath: String, registration: Registration?, acl: [ACL], logger: Logger,
+        problems: ProblemBoard? = nil
     ) {
+        self.problems = problems
         self.zooKeeper = zooKeeper
         self.directory = (basePath == "/" ? "" : basePath) + "/herald/followers"
         self.registration = registration
@@ -92,12 +98,14 @@ public final class FollowerDirectory: Sendable {
                 } catch is CancellationError {
                 } catch {
                     logger.warning("follower directory: starting a new session", metadata: ["reason": "\(error)"])
+                    problems?.report(Self.component, "\(error)")
                 }
                 await client.close()
             } catch {
                 logger.error(
                     "cannot start a ZooKeeper session for the follower directory; retrying",
                     metadata: ["error": "\(error)"])
+                problems?.report(Self.component, "cannot start a ZooKeeper session: \(error)")
             }
             guard !Task.isCancelled else { break }
             let delay = Self.backoff(failures)
@@ -149,6 +157,7 @@ public final class FollowerDirectory: Sendable {
                 }
                 cache = next
                 publish(list)
+                problems?.clear(Self.component)
                 try await awaitChange(watch, client: client)
             } catch let error as ZooKeeperError where error.code == .connectionLoss || error.code == .operationTimeout {
                 try await connected(client)

@@ -17,6 +17,8 @@ public struct HeraldServer: Sendable {
     public let followers: FollowerDirectory
     public let discovery: DiscoveryServer
     public let publisher: Publisher
+    /// What is failing and being retried, shown in every snapshot.
+    public let problems: ProblemBoard
     public let services: [any Service]
 
     /// - Parameters:
@@ -27,19 +29,20 @@ public struct HeraldServer: Sendable {
     public init(
         plan: ServicePlan, logger: Logger, sinks: [Publisher.Sink] = [],
         onPublished: (@Sendable (Snapshot) -> Void)? = nil, demotionGate: ElectionService.DemotionGate? = nil,
-        extraServices: (ElectionService) -> [any Service] = { _ in [] }
+        problems: ProblemBoard = ProblemBoard(), extraServices: (ElectionService) -> [any Service] = { _ in [] }
     ) {
         self.plan = plan
+        self.problems = problems
         election = ElectionService(plan: plan, logger: logger, demotionGate: demotionGate)
         followers = FollowerDirectory(
             zooKeeper: plan.zooKeeper, basePath: plan.basePath, registration: plan.registration, acl: plan.acl,
-            logger: logger)
+            logger: logger, problems: problems)
         discovery = DiscoveryServer(
             configuration: .init(socketPath: plan.socketPath), initial: Publisher.initialInput(plan: plan),
             logger: logger)
         publisher = Publisher(
             election: election, followers: followers, server: discovery, plan: plan, sinks: sinks,
-            onPublished: onPublished, logger: logger)
+            onPublished: onPublished, problems: problems, logger: logger)
         let discovery = discovery
         let followers = followers
         services =

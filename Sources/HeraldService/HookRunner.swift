@@ -78,19 +78,21 @@ public final class HookRunner: Service, Sendable {
     private let queue: NIOLockedValueBox<Queue>
     private let demotions = NIOLockedValueBox(Demotions())
 
-    /// The `demoted` runs that have ended, by `HERALD_EPOCH`, and who waits for one.
+    /// How many `demoted` runs were submitted and have ended, by `HERALD_EPOCH` (an epoch can
+    /// come back: a leader that reconnects in time leads again with the same node), and who waits.
     private struct Demotions {
-        var finished: [String] = []
-        var waiters: [(id: Int, epoch: String, continuation: CheckedContinuation<Void, Never>)] = []
+        var submitted: [String: Int] = [:]
+        var finished: [String: Int] = [:]
+        var waiters: [(id: Int, epoch: String, count: Int, continuation: CheckedContinuation<Void, Never>)] = []
         var nextWaiter = 0
         /// The runner has stopped: nothing more will run.
         var ended = false
 
         mutating func finish(_ epoch: String) -> [CheckedContinuation<Void, Never>] {
-            finished.append(epoch)
-            if finished.count > 16 { finished.removeFirst() }
-            let ready = waiters.filter { $0.epoch == epoch }.map(\.continuation)
-            waiters.removeAll { $0.epoch == epoch }
+            finished[epoch, default: 0] += 1
+            let done = finished[epoch]!
+            let ready = waiters.filter { $0.epoch == epoch && $0.count <= done }.map(\.continuation)
+            waiters.removeAll { $0.epoch == epoch && $0.count <= done }
             return ready
         }
     }
@@ -108,9 +110,13 @@ public final class HookRunner: Service, Sendable {
     /// command is configured for `hook`.
     public func submit(_ hook: Hook, environment: [String: String] = [:]) {
         guard let command = configuration.commands[hook] else { return }
+        if hook == .demoted, let epoch = environment["HERALD_EPOCH"] {
+            demotions.withLockedValue { $0.submitted[epoch, default: 0] += 1 }
+        }
         let action = queue.withLockedValue { $0.submit(hook, command: command, environment: environment) }
         if let entry = action.refused {
             logger.notice("hook not run: the hook runner is shutting down", metadata: Self.metadata(entry))
+            demotedEnded(entry)
         }
         for entry in action.skipped {
             logger.notice("hook skipped: its term already ended", metadata: Self.metadata(entry))
@@ -137,11 +143,18 @@ public final class HookRunner: Service, Sendable {
         submit(hook, environment: Hook.environment(for: event, view: view, role: role, epoch: epoch))
     }
 
-    /// Returns once the `demoted` hook of the term with `epoch` has ended (at once when no
-    /// `herald_on_demoted` is configured, or the runner has stopped). A leader that abdicates
-    /// keeps its node until then, so no successor acts before this host stepped down. Bound the
-    /// wait with cancellation: it returns when cancelled.
-    public func demotedFinished(epoch: Int64) async {
+    /// The number of `demoted` hooks submitted so far for `epoch`: take it before the demotion
+    /// to wait for, and pass it to `demotedFinished(epoch:after:)`.
+    public func demotionMark(epoch: Int64) -> Int {
+        demotions.withLockedValue { $0.submitted["\(epoch)", default: 0] }
+    }
+
+    /// Returns once a `demoted` hook for `epoch` submitted after `mark` was taken has ended (at
+    /// once when no `herald_on_demoted` is configured, or the runner has stopped). Hooks run one
+    /// at a time in order, so that is the one for the demotion that followed the mark. A leader
+    /// that abdicates keeps its node until then, so no successor acts before this host stepped
+    /// down. Bound the wait with cancellation: it returns when cancelled.
+    public func demotedFinished(epoch: Int64, after mark: Int) async {
         guard configuration.commands[.demoted] != nil else { return }
         let epoch = "\(epoch)"
         let id = demotions.withLockedValue { state -> Int in
@@ -151,8 +164,8 @@ public final class HookRunner: Service, Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let now = demotions.withLockedValue { state -> Bool in
-                    if state.ended || state.finished.contains(epoch) || Task.isCancelled { return true }
-                    state.waiters.append((id, epoch, continuation))
+                    if state.ended || state.finished[epoch, default: 0] > mark || Task.isCancelled { return true }
+                    state.waiters.append((id, epoch, mark + 1, continuation))
                     return false
                 }
                 if now { continuation.resume() }

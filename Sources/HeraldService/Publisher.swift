@@ -39,6 +39,7 @@ public final class Publisher: Service, Sendable {
     private let events: AsyncStream<ElectionEvent>
     private let followerUpdates: AsyncStream<[FollowerDirectory.Registration]>?
     private let state: NIOLockedValueBox<State>
+    private let problems: ProblemBoard?
 
     struct State {
         var view: ElectionView
@@ -50,8 +51,10 @@ public final class Publisher: Service, Sendable {
 
     public init(
         election: ElectionService, followers: FollowerDirectory?, server: DiscoveryServer, plan: ServicePlan,
-        sinks: [Sink] = [], onPublished: (@Sendable (Snapshot) -> Void)? = nil, logger: Logger
+        sinks: [Sink] = [], onPublished: (@Sendable (Snapshot) -> Void)? = nil, problems: ProblemBoard? = nil,
+        logger: Logger
     ) {
+        self.problems = problems
         self.onPublished = onPublished
         self.server = server
         self.plan = plan
@@ -76,6 +79,8 @@ public final class Publisher: Service, Sendable {
     }
 
     public func run() async throws {
+        problems?.onChange { [weak self] in self?.publish() }
+        publish()
         await withTaskGroup(of: Void.self) { tasks in
             tasks.addTask {
                 for await event in self.events { self.handle(event) }
@@ -139,7 +144,7 @@ public final class Publisher: Service, Sendable {
                 zooKeeperHosts: plan.zooKeeperHosts, cluster: plan.cluster,
                 publisher: .init(mode: plan.publisherMode, role: state.role, hostname: plan.hostname),
                 names: plan.names,
-                ownID: plan.candidate?.id)
+                ownID: plan.candidate?.id, problems: problems?.current ?? [])
         }
         if let snapshot = server.publish(input) { onPublished?(snapshot) }
     }

@@ -9,21 +9,37 @@ public struct RetryingService: Service, CustomStringConvertible {
     public let description: String
     let logger: Logger
     let make: @Sendable () -> any Service
+    let problems: ProblemBoard?
 
-    /// - Parameter make: a new instance of the service for each attempt.
-    public init(_ name: String, logger: Logger, make: @escaping @Sendable () -> any Service) {
+    /// - Parameters:
+    ///   - problems: where each failure is reported under `name`, cleared once an attempt has run
+    ///     for `healthyAfter`.
+    ///   - make: a new instance of the service for each attempt.
+    public init(
+        _ name: String, logger: Logger, problems: ProblemBoard? = nil, make: @escaping @Sendable () -> any Service
+    ) {
         description = name
         self.logger = logger
+        self.problems = problems
         self.make = make
     }
+
+    /// How long an attempt must run before its component counts as working again.
+    static let healthyAfter = Duration.seconds(2)
 
     public func run() async throws {
         var failures = 0
         while !Task.isCancelled {
+            let clearing = Task { [problems, description] in
+                guard (try? await Task.sleep(for: Self.healthyAfter)) != nil else { return }
+                problems?.clear(description)
+            }
+            defer { clearing.cancel() }
             do {
                 try await make().run()
                 return
             } catch {
+                problems?.report(description, "\(error)")
                 if Task.isCancelled || Task.isShuttingDownGracefully { return }
                 let delay = Duration.milliseconds(min(200 << min(failures, 8), 30_000))
                 failures += 1

@@ -78,11 +78,14 @@ struct ServeCommand: AsyncParsableCommand {
         // A stopping leader keeps its node until its on_demoted hook has ended (within the hook
         // timeout and the kill grace): the successor's on_elected never overlaps it.
         let gate = ElectionService.DemotionGate(limit: hooks.configuration.timeout + hooks.configuration.killGrace) {
-            await hooks.demotedFinished(epoch: $0)
+            epoch in
+            let mark = hooks.demotionMark(epoch: epoch)
+            return { await hooks.demotedFinished(epoch: epoch, after: mark) }
         }
+        let problems = ProblemBoard()
         let server = HeraldServer(
             plan: plan, logger: logger, sinks: [sink], onPublished: { _ in metrics.publishedRevision() },
-            demotionGate: gate
+            demotionGate: gate, problems: problems
         ) { election in
             var extra: [any Service] = [hooks]
             if let metricsServer {
@@ -90,7 +93,7 @@ struct ServeCommand: AsyncParsableCommand {
                 // ends the service.
                 let configuration = metricsServer.configuration
                 extra.insert(
-                    RetryingService("metrics listener", logger: logger) {
+                    RetryingService("metrics listener", logger: logger, problems: problems) {
                         MetricsServer(configuration: configuration, registry: registry, logger: logger)
                     }, at: 0)
             }
@@ -160,15 +163,44 @@ struct RefresherService: Service {
 
 /// SIGTERM/SIGINT: the first starts a graceful shutdown and a watchdog that ends the process
 /// after `limit`; a second one ends it at once.
-final class SignalHandling {
-    private let sources: [any DispatchSourceSignal]
+///
+/// A real `sigaction` handler writes the signal number to a pipe that a thread of its own
+/// reads. Not a `DispatchSource`: on Linux, libdispatch reads signals from a `signalfd` and
+/// blocks them only in its own thread, with the disposition set to ignore; a signal the kernel
+/// hands to any other thread of the process (the ZooKeeper client's, NIO's, the pools') is then
+/// discarded, and `herald serve` now and then slept through a SIGTERM. A handler runs on
+/// whichever thread receives the signal, and the pipe is async-signal-safe. Hooks do not inherit
+/// it: a caught signal is reset to its default by `exec`.
+final class SignalHandling: Sendable {
+    private let stopped = SignalCounter()
 
     init(group: ServiceGroup, logger: Logger, limit: Duration) {
+        var ends: [Int32] = [-1, -1]
+        guard pipe(&ends) == 0 else {
+            logger.critical("cannot create the signal pipe: \(String(cString: strerror(errno)))")
+            return
+        }
+        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        _ = fcntl(ends[1], F_SETFL, fcntl(ends[1], F_GETFL) | O_NONBLOCK)
+        signalPipe = ends[1]
+        for number in [SIGTERM, SIGINT] {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { number in
+                var byte = UInt8(truncatingIfNeeded: number)
+                _ = write(signalPipe, &byte, 1)
+            }
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = SA_RESTART
+            sigaction(number, &action, nil)
+        }
         let caught = SignalCounter()
-        sources = [SIGTERM, SIGINT].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
+        let stopped = stopped
+        let reader = ends[0]
+        Thread {
+            var byte: UInt8 = 0
+            while read(reader, &byte, 1) == 1 || errno == EINTR {
+                guard stopped.count == 0 else { continue }
+                let number = Int32(byte)
                 if caught.increment() > 1 {
                     logger.warning("second signal: exiting at once")
                     _exit(128 + number)
@@ -182,17 +214,19 @@ final class SignalHandling {
                     _exit(1)
                 }
             }
-            source.resume()
-            return source
-        }
+        }.start()
     }
 
+    /// The service ended: later signals are ignored (the process is about to exit).
     func cancel() {
-        for source in sources { source.cancel() }
+        _ = stopped.increment()
     }
 }
 
-/// A counter safe to bump from signal-source handlers.
+/// The write end of `SignalHandling`'s pipe, for the signal handler (which can capture nothing).
+nonisolated(unsafe) private var signalPipe: Int32 = -1
+
+/// A counter safe to bump from the signal thread and the service.
 final class SignalCounter: Sendable {
     private let value = Mutex(0)
 
@@ -202,4 +236,6 @@ final class SignalCounter: Sendable {
             return $0
         }
     }
+
+    var count: Int { value.withLock { $0 } }
 }

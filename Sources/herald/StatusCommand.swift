@@ -141,6 +141,9 @@ struct StatusCommand: AsyncParsableCommand {
             for candidate in snapshot.candidates {
                 lines.append("candidate  \(candidate.node) \(candidate.hostname ?? "-") \(candidate.hostPort)")
             }
+            for problem in snapshot.problems {
+                lines.append("problem    \(problem.component): \(problem.message) (retrying)")
+            }
         } else {
             lines.append("socket     \(report.socket): \(report.socketError ?? "no answer")")
         }

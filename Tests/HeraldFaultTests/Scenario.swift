@@ -289,12 +289,29 @@ final class Scenario: @unchecked Sendable {
         record(host.name, "process", ["what": "killed"])
     }
 
-    /// SIGTERM and reap: a graceful stop that must end with status 0.
+    /// SIGTERM and reap: a graceful stop that must end with status 0 within 30 s; one that
+    /// does not is recorded as hung (a violation of invariant 4) and SIGKILLed.
     func stopHost(_ host: Host) async {
         guard let pid = state.withLockedValue({ $0.pids.removeValue(forKey: host.name) }) else { return }
         kill(pid, SIGCONT)
         kill(pid, SIGTERM)
-        let status = await ChildProcess.reap(pid)
+        let status = await withTaskGroup(of: Int32?.self) { group in
+            group.addTask { await ChildProcess.reap(pid) }
+            group.addTask {
+                guard (try? await Task.sleep(for: .seconds(30))) != nil else { return nil }
+                self.record(host.name, "alive", ["ok": "0", "why": "no-exit-30s-after-SIGTERM"])
+                kill(pid, SIGKILL)
+                return nil
+            }
+            var status: Int32 = -1
+            for await result in group {
+                if let result {
+                    status = result
+                    group.cancelAll()
+                }
+            }
+            return status
+        }
         record(host.name, "process", ["what": "stopped", "status": "\(status)"])
     }
 

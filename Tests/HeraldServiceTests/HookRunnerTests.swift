@@ -421,30 +421,38 @@ struct HookRunnerTests {
         return state != "Z" && state != "X"
     }
 
-    @Test("demotedFinished waits for the demoted run of its epoch, not another's; at once without a demoted hook")
+    @Test("demotedFinished waits for the demoted run after its mark, not an earlier one of the same epoch")
     func demotedFinished() async throws {
         try await Fixtures.withTemporaryDirectory { directory in
             let gate = directory.appendingPathComponent("gate").path
-            // The demoted hook ends once the test creates `gate`.
+            // A demoted hook ends once `gate` exists.
             let configuration = HookRunner.Configuration(
                 onDemoted: "while [ ! -e '\(gate)' ]; do sleep 0.01; done", timeout: .seconds(20))
             try await withRunner(configuration) { runner, logs in
                 let view = Fixtures.electedView(leader: Fixtures.second)
-                runner.submit(
-                    for: .demoted(ContenderID(1), reason: .abdicated), view: view, role: .candidate, epoch: 41)
-                let waiter = Task { await runner.demotedFinished(epoch: 41) }
-                let other = Task { await runner.demotedFinished(epoch: 99) }
+                let demoted = ElectionEvent.demoted(ContenderID(1), reason: .abdicated)
+                // An earlier term with the same epoch (a leader that reconnected in time) ended
+                // already: it must not release the wait for the next demotion.
+                FileManager.default.createFile(atPath: gate, contents: nil)
+                runner.submit(for: demoted, view: view, role: .candidate, epoch: 41)
+                try await logs.wait(count: 1, where: Self.finished)
+                try FileManager.default.removeItem(atPath: gate)
+                let mark = runner.demotionMark(epoch: 41)
+                #expect(mark == 1)
+                runner.submit(for: demoted, view: view, role: .candidate, epoch: 41)
+                let waiter = Task { await runner.demotedFinished(epoch: 41, after: mark) }
+                let other = Task { await runner.demotedFinished(epoch: 99, after: 0) }
                 try await Task.sleep(for: .milliseconds(200))
-                #expect(logs.records(where: Self.finished).isEmpty, "the hook is still running")
+                #expect(logs.records(where: Self.finished).count == 1, "the second demoted hook is still running")
                 FileManager.default.createFile(atPath: gate, contents: nil)
                 await waiter.value
-                #expect(logs.records(where: Self.finished).map(\.hook) == ["demoted"], "returned after the hook ended")
+                #expect(logs.records(where: Self.finished).count == 2, "returned after the second hook ended")
                 other.cancel()
                 await other.value  // a cancelled wait returns
             }
         }
         let none = HookRunner(configuration: .init(onElected: "true"), logger: LogRecorder().logger())
-        await none.demotedFinished(epoch: 1)  // no demoted hook: nothing to wait for
+        await none.demotedFinished(epoch: 1, after: 0)  // no demoted hook: nothing to wait for
     }
 
 }
