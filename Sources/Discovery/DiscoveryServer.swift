@@ -19,7 +19,13 @@ public import NIOPosix
 ///   (e.g. `disconnected`) before cancelling.
 /// - Each connection is served on its own child task of a discarding task group: a client's error
 ///   (bad request, reset, EPIPE) ends that connection only. Idle clients cost one channel and one
-///   suspended task each.
+///   suspended task each, and are bounded twice: at most `Configuration.maximumConnections` are
+///   open at once (one more gets `too_many_connections` and is closed; see `ConnectionLimit`), and
+///   a connection that is not watching is closed after `Configuration.idleTimeout` without a
+///   request (see `IdleTimeoutHandler`).
+/// - At start the soft descriptor limit is raised to the hard one and the cap lowered so that
+///   `DiscoveryServer.reservedDescriptors` stay free for ZooKeeper, hooks and metrics (see
+///   `DescriptorBudget`).
 /// - Slow watchers skip revisions instead of queueing them (see `SnapshotPushHandler`).
 public final class DiscoveryServer: Sendable {
     public struct Configuration: Sendable {
@@ -29,19 +35,33 @@ public final class DiscoveryServer: Sendable {
         public var mode: UInt32
         /// Longest accepted request line in bytes (DESIGN.md: 64 KiB).
         public var maximumLineLength: Int
+        /// Most connections open at once (`herald_socket_max_connections`); a connection accepted
+        /// beyond it gets one `too_many_connections` line and is closed. Lowered at start when
+        /// the descriptor limit cannot fit it plus `DiscoveryServer.reservedDescriptors`.
+        public var maximumConnections: Int
+        /// How long a connection that is not watching may go without a complete request line,
+        /// from connecting or from its last request, before it gets `idle_timeout` and is closed
+        /// (`herald_socket_idle_timeout_ms`). Watchers are never closed for idleness.
+        public var idleTimeout: Duration
         /// How long shutdown waits for a watcher to take its final snapshot before closing it.
         public var shutdownGrace: Duration
 
         public init(
             socketPath: String = DiscoveryServer.defaultSocketPath, mode: UInt32 = 0o660,
-            maximumLineLength: Int = 64 * 1024, shutdownGrace: Duration = .seconds(1)
+            maximumLineLength: Int = 64 * 1024, maximumConnections: Int = 512, idleTimeout: Duration = .seconds(30),
+            shutdownGrace: Duration = .seconds(1)
         ) {
             self.socketPath = socketPath
             self.mode = mode
             self.maximumLineLength = maximumLineLength
+            self.maximumConnections = maximumConnections
+            self.idleTimeout = idleTimeout
             self.shutdownGrace = shutdownGrace
         }
     }
+
+    /// Descriptors the connection cap leaves free for ZooKeeper, hooks and the metrics listener.
+    public static let reservedDescriptors = DescriptorBudget.reserved
 
     /// DESIGN.md's default `herald_socket`.
     public static let defaultSocketPath = "/run/herald/herald.sock"
@@ -51,6 +71,7 @@ public final class DiscoveryServer: Sendable {
     private let group: any EventLoopGroup
     private let logger: Logger
     private let readiness = Readiness()
+    private let connections: NIOLockedValueBox<ConnectionLimit>
 
     /// - Parameters:
     ///   - initial: published as revision 1, so a client connecting before the first real change
@@ -64,7 +85,14 @@ public final class DiscoveryServer: Sendable {
         self.store = SnapshotStore(initial: initial, timerLoop: eventLoopGroup.next())
         self.group = eventLoopGroup
         self.logger = logger
+        self.connections = NIOLockedValueBox(ConnectionLimit(limit: configuration.maximumConnections))
     }
+
+    /// Connections open now (refused ones never count).
+    var openConnections: Int { connections.withLockedValue { $0.open } }
+
+    /// The cap in force: `Configuration.maximumConnections`, or less once `run()` has clamped it.
+    var connectionLimit: Int { connections.withLockedValue { $0.limit } }
 
     /// The snapshot that `get` answers right now (aged by the lease rule).
     public var current: Snapshot { store.refresh().snapshot }
@@ -85,7 +113,8 @@ public final class DiscoveryServer: Sendable {
     /// Listens and serves until the task is cancelled (then returns normally). Throws
     /// `DiscoveryServerError` when the socket cannot be set up.
     public func run() async throws {
-        let server: NIOAsyncChannel<Connection, Never>
+        applyDescriptorBudget()
+        let server: NIOAsyncChannel<Connection?, Never>
         let inode: ino_t
         do {
             (server, inode) = try await listen()
@@ -106,6 +135,7 @@ public final class DiscoveryServer: Sendable {
                 do {
                     try await server.executeThenClose { inbound in
                         for try await connection in inbound {
+                            guard let connection else { continue }  // refused over the cap
                             group.addTask { await self.serve(connection) }
                         }
                     }
@@ -118,22 +148,41 @@ public final class DiscoveryServer: Sendable {
         }
     }
 
+    /// Raises the soft descriptor limit and clamps the connection cap to what it leaves.
+    private func applyDescriptorBudget() {
+        let wanted = configuration.maximumConnections
+        guard let limits = DescriptorBudget.raiseSoftLimit() else {
+            logger.warning(
+                "cannot read the descriptor limit; keeping the connection limit", metadata: ["limit": "\(wanted)"])
+            return
+        }
+        if let before = limits.raisedFrom {
+            logger.debug("raised the soft descriptor limit", metadata: ["from": "\(before)", "to": "\(limits.soft)"])
+        }
+        let cap = DescriptorBudget.connectionCap(maximumConnections: wanted, softLimit: limits.soft)
+        connections.withLockedValue { $0.limit = cap }
+        if cap < wanted {
+            logger.info(
+                "connection limit lowered to keep descriptors free",
+                metadata: [
+                    "limit": "\(cap)", "configured": "\(wanted)", "descriptor_limit": "\(limits.soft)",
+                    "reserved": "\(DescriptorBudget.reserved)",
+                ])
+        }
+    }
+
     /// Checks the path, binds with the configured mode and confirms it.
-    private func listen() async throws -> (NIOAsyncChannel<Connection, Never>, ino_t) {
+    private func listen() async throws -> (NIOAsyncChannel<Connection?, Never>, ino_t) {
         let path = configuration.socketPath
         let mode = mode_t(configuration.mode)
         try SocketFile.prepare(path: path)
-        let store = self.store
-        let maximumLineLength = configuration.maximumLineLength
-        let server: NIOAsyncChannel<Connection, Never>
+        let server: NIOAsyncChannel<Connection?, Never>
         do {
             server = try await SocketFile.withCreationMode(mode) {
                 try await ServerBootstrap(group: group)
                     .serverChannelOption(.backlog, value: 4096)
                     .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true) { channel in
-                        channel.eventLoop.makeCompletedFuture {
-                            try Connection(channel: channel, store: store, maximumLineLength: maximumLineLength)
-                        }
+                        channel.eventLoop.makeCompletedFuture { try self.admit(channel) }
                     }
             }
         } catch {
@@ -147,9 +196,42 @@ public final class DiscoveryServer: Sendable {
         }
     }
 
+    /// Runs on a new channel's event loop, before it is registered: counts it against the cap and
+    /// sets up its pipeline, or makes it a refused connection (nil: never handed to the accept
+    /// loop). The release is tied to the channel's close before anything can fail, so an admitted
+    /// connection is released exactly once however it ends.
+    private func admit(_ channel: any Channel) throws -> Connection? {
+        switch connections.withLockedValue({ $0.admit() }) {
+        case .refused(let limit, let warn):
+            if warn {
+                logger.warning(
+                    "connection limit reached: refusing new connections", metadata: ["limit": "\(limit)"])
+            }
+            try channel.pipeline.syncOperations.addHandler(RefusedConnectionHandler(limit: limit))
+            return nil
+        case .admitted:
+            channel.closeFuture.whenComplete { _ in self.release() }
+            return try Connection(
+                channel: channel, store: store, maximumLineLength: configuration.maximumLineLength,
+                idleTimeout: TimeAmount(configuration.idleTimeout))
+        }
+    }
+
+    private func release() {
+        switch connections.withLockedValue({ $0.release() }) {
+        case .quiet:
+            break
+        case .backUnder(let open, let limit, let refused):
+            logger.notice(
+                "connections back under the limit: accepting again",
+                metadata: ["open": "\(open)", "limit": "\(limit)", "refused": "\(refused)"])
+        }
+    }
+
     /// One connection's request loop. Never throws: whatever the client does ends here.
     private func serve(_ connection: Connection) async {
         let push = connection.push
+        let idle = connection.idle
         var watching = false
         do {
             try await connection.channel.executeThenClose { inbound, outbound in
@@ -177,7 +259,10 @@ public final class DiscoveryServer: Sendable {
                             try await outbound.write(ByteBuffer(string: error.line))
                         } else {
                             watching = true
-                            push.eventLoop.execute { push.value.startWatching() }
+                            push.eventLoop.execute {
+                                idle.value.stop()
+                                push.value.startWatching()
+                            }
                         }
                     case .failure(let error):
                         try await outbound.write(ByteBuffer(string: error.line))
@@ -193,20 +278,25 @@ public final class DiscoveryServer: Sendable {
     }
 }
 
-/// What the bootstrap hands the accept loop for each connection: the async channel for requests
-/// and the push handler for snapshots, bound to the connection's event loop.
+/// What the bootstrap hands the accept loop for each admitted connection: the async channel for
+/// requests, the push handler for snapshots and the idle timer, bound to the connection's event
+/// loop.
 struct Connection: Sendable {
     var channel: NIOAsyncChannel<LineFrame, ByteBuffer>
     var push: NIOLoopBound<SnapshotPushHandler>
+    var idle: NIOLoopBound<IdleTimeoutHandler>
 
     /// Runs on the new channel's event loop.
-    init(channel: any Channel, store: SnapshotStore, maximumLineLength: Int) throws {
+    init(channel: any Channel, store: SnapshotStore, maximumLineLength: Int, idleTimeout: TimeAmount) throws {
         let handler = SnapshotPushHandler(store: store)
+        let idle = IdleTimeoutHandler(timeout: idleTimeout)
         let pipeline = channel.pipeline.syncOperations
         try pipeline.addHandler(ByteToMessageHandler(LineFrameDecoder(maximumLength: maximumLineLength)))
+        try pipeline.addHandler(idle)
         try pipeline.addHandler(handler)
         self.channel = try NIOAsyncChannel(wrappingChannelSynchronously: channel)
         self.push = NIOLoopBound(handler, eventLoop: channel.eventLoop)
+        self.idle = NIOLoopBound(idle, eventLoop: channel.eventLoop)
     }
 }
 

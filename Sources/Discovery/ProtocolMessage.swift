@@ -32,8 +32,9 @@ public enum DiscoveryRequest: String, Hashable, Sendable, CaseIterable {
 
 /// An error line: `{"type":"error","error":"<code>","message":"<one line>"}`.
 ///
-/// Sent by the server (the connection stays usable, except after `line_too_long`) and thrown by
-/// the client library when the server answers with one.
+/// Sent by the server (the connection stays usable, except after `line_too_long`,
+/// `too_many_connections` and `idle_timeout`) and thrown by the client library when the server
+/// answers with one.
 public struct DiscoveryProtocolError: Error, Hashable, Sendable, CustomStringConvertible {
     /// Machine-readable error codes; the set may grow, so clients should treat unknown codes as
     /// errors too (the client library keeps them as `Code(rawValue:)`).
@@ -52,6 +53,12 @@ public struct DiscoveryProtocolError: Error, Hashable, Sendable, CustomStringCon
         public static let lineTooLong = Code(rawValue: "line_too_long")
         /// A second `watch` on a connection that is already watching.
         public static let alreadyWatching = Code(rawValue: "already_watching")
+        /// The server already has its maximum of connections open: sent at once to the connection
+        /// it refuses, which is then closed.
+        public static let tooManyConnections = Code(rawValue: "too_many_connections")
+        /// No complete request line within the idle timeout (a non-watching connection): the server
+        /// closes the connection after this error.
+        public static let idleTimeout = Code(rawValue: "idle_timeout")
     }
 
     public var code: Code

@@ -104,6 +104,16 @@ extension ConfigurationKey {
             name: "herald_socket", secret: false,
             apply: { c, v throws(KeyProblem) in c.heraldSocket = try socketPath(v) }, show: { quote($0.heraldSocket) }),
         .init(
+            name: "herald_socket_max_connections", secret: false,
+            apply: { c, v throws(KeyProblem) in
+                c.heraldSocketMaxConnections = try v.int(1...1_048_576, what: "a connection limit")
+            }, show: { "\($0.heraldSocketMaxConnections)" }),
+        .init(
+            name: "herald_socket_idle_timeout_ms", secret: false,
+            apply: { c, v throws(KeyProblem) in
+                c.heraldSocketIdleTimeoutMs = try v.int(100...86_400_000, what: "an idle timeout in milliseconds")
+            }, show: { "\($0.heraldSocketIdleTimeoutMs)" }),
+        .init(
             name: "herald_advertise_ip", secret: false,
             apply: { c, v throws(KeyProblem) in c.heraldAdvertiseIp = try ipv4(v) },
             show: { $0.heraldAdvertiseIp.map(quote) ?? "null  # first non-loopback IPv4" }),

@@ -61,6 +61,10 @@ public struct HeraldConfiguration: Hashable, Sendable {
     public var heraldQuorum: Int?
     public var heraldContend: Bool?
     public var heraldSocket = "/run/herald/herald.sock"
+    /// Most local socket connections open at once; more are refused.
+    public var heraldSocketMaxConnections = 512
+    /// How long a local connection that is not watching may stay silent before it is closed.
+    public var heraldSocketIdleTimeoutMs = 30000
     /// Nil means the first non-loopback IPv4 address of this host.
     public var heraldAdvertiseIp: String?
     /// Nil means this host's name.

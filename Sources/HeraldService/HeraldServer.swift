@@ -38,8 +38,10 @@ public struct HeraldServer: Sendable {
             zooKeeper: plan.zooKeeper, basePath: plan.basePath, registration: plan.registration, acl: plan.acl,
             logger: logger, problems: problems)
         discovery = DiscoveryServer(
-            configuration: .init(socketPath: plan.socketPath), initial: Publisher.initialInput(plan: plan),
-            logger: logger)
+            configuration: .init(
+                socketPath: plan.socketPath, maximumConnections: plan.socketMaximumConnections,
+                idleTimeout: plan.socketIdleTimeout),
+            initial: Publisher.initialInput(plan: plan), logger: logger)
         publisher = Publisher(
             election: election, followers: followers, server: discovery, plan: plan, sinks: sinks,
             onPublished: onPublished, problems: problems, logger: logger)

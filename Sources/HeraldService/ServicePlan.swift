@@ -23,6 +23,10 @@ public struct ServicePlan: Sendable {
     /// digest identity).
     public var acl: [ACL]
     public var socketPath: String
+    /// `herald_socket_max_connections`.
+    public var socketMaximumConnections: Int
+    /// `herald_socket_idle_timeout_ms`.
+    public var socketIdleTimeout: Duration
     /// `herald_metrics_listen` split, nil when off.
     public var metrics: (host: String, port: Int)?
     public var cluster: String
@@ -73,6 +77,8 @@ public struct ServicePlan: Sendable {
                 attributes: configuration.attributes(hostname: host.hostname), resources: configuration.mesosResources)
             : nil
         socketPath = configuration.heraldSocket
+        socketMaximumConnections = configuration.heraldSocketMaxConnections
+        socketIdleTimeout = .milliseconds(configuration.heraldSocketIdleTimeoutMs)
         metrics = Self.listenAddress(configuration.heraldMetricsListen)
         cluster = configuration.mesosCluster
         names = DNSNames(domain: configuration.heraldDnsDomain, service: configuration.heraldDnsService)

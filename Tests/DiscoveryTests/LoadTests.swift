@@ -14,7 +14,7 @@ struct LoadTests {
 
     @Test("1,000 concurrent watchers each receive every one of 20 revisions, in order")
     func fanOut() async throws {
-        try await withServer { server, path in
+        try await withServer(configuration: .init(maximumConnections: 2000)) { server, path in
             var watchers: [TestClient] = []
             for _ in 0..<1000 {
                 let watcher = try await TestClient.connect(path)

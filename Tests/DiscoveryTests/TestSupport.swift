@@ -27,15 +27,18 @@ struct TestFailure: Error, CustomStringConvertible {
 let quietLogger = Logger(label: "discovery.test", factory: { _ in SwiftLogNoOpLogHandler() })
 
 /// Runs a server on `<temporary directory>/s.sock` for the duration of `body`, then cancels it
-/// and waits for it to finish (so every test also exercises shutdown).
+/// and waits for it to finish (so every test also exercises shutdown). `configuration` gives the
+/// limits; its socket path is replaced by that one (or `path`).
 func withServer<Result>(
     initial: SnapshotInput = Fixtures.input(), path: String? = nil,
+    configuration: DiscoveryServer.Configuration = .init(), logger: Logger = quietLogger,
     _ body: (DiscoveryServer, String) async throws -> Result
 ) async throws -> Result {
     try await withTemporaryDirectory { directory in
-        let socketPath = path ?? directory + "/s.sock"
-        let server = DiscoveryServer(
-            configuration: .init(socketPath: socketPath), initial: initial, logger: quietLogger)
+        var configuration = configuration
+        configuration.socketPath = path ?? directory + "/s.sock"
+        let socketPath = configuration.socketPath
+        let server = DiscoveryServer(configuration: configuration, initial: initial, logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.run() }
             do {
@@ -107,6 +110,24 @@ struct TestClient {
             }
         }
         return nil
+    }
+
+    /// True when nothing arrives for `limit`: no line and no close. Proves an absence, so it
+    /// always waits the whole `limit`.
+    mutating func staysQuiet(for limit: TimeAmount) async -> Bool {
+        waits += 1
+        let id = waits
+        let continuation = self.continuation
+        let timer = channel.eventLoop.scheduleTask(in: limit) { continuation.yield(.timeout(id)) }
+        defer { timer.cancel() }
+        while let event = await events.next() {
+            switch event {
+            case .line, .closed, .tooLong: return false
+            case .timeout(let waited) where waited == id: return true
+            case .timeout: continue
+            }
+        }
+        return false
     }
 
     mutating func nextSnapshot(within limit: TimeAmount = .seconds(10)) async throws -> Snapshot {

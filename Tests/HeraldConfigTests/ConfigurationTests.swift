@@ -51,6 +51,8 @@ struct ConfigurationTests {
         #expect(c.mesosLoggingLevel == .warning)
         #expect(!c.contends)
         #expect(c.heraldSocket == "/run/herald/herald.sock")
+        #expect(c.heraldSocketMaxConnections == 512)
+        #expect(c.heraldSocketIdleTimeoutMs == 30000)
         #expect(c.heraldSessionTimeoutMs == 10000)
         #expect(c.heraldMetricsListen == "127.0.0.1:9150")
         #expect(c.heraldDnsListen.isEmpty)
@@ -156,6 +158,22 @@ struct ConfigurationTests {
                 "herald_session_timeout_ms: 10",
                 "herald_session_timeout_ms: '10' is not a session timeout in milliseconds (1000-600000)"
             ),
+            (
+                "herald_socket_max_connections: 0",
+                "herald_socket_max_connections: '0' is not a connection limit (1-1048576)"
+            ),
+            (
+                "herald_socket_max_connections: lots",
+                "herald_socket_max_connections: 'lots' is not a connection limit (1-1048576)"
+            ),
+            (
+                "herald_socket_idle_timeout_ms: 99",
+                "herald_socket_idle_timeout_ms: '99' is not an idle timeout in milliseconds (100-86400000)"
+            ),
+            (
+                "herald_socket_idle_timeout_ms: 1.5",
+                "herald_socket_idle_timeout_ms: '1.5' is not an idle timeout in milliseconds (100-86400000)"
+            ),
             ("herald_zk_user: 'a:b'", "herald_zk_user: 'a:b' may not contain ':', '@' or '/'"),
             ("mesos_zk_chrot: mesos", "mesos_zk_chrot: unknown key (did you mean 'mesos_zk_chroot'?)"),
             ("totally_unrelated: 1", "totally_unrelated: unknown key"),
@@ -170,6 +188,38 @@ struct ConfigurationTests {
         ])
     func mistakes(yaml: String, expected: String) {
         #expect(errors(yaml) == [expected])
+    }
+
+    @Test("the socket limits take their smallest values and larger ones, from each layer")
+    func socketLimits() throws {
+        let smallest = try load("herald_socket_max_connections: 1\nherald_socket_idle_timeout_ms: 100")
+        #expect(smallest.heraldSocketMaxConnections == 1)
+        #expect(smallest.heraldSocketIdleTimeoutMs == 100)
+        let layered = try load(
+            "herald_socket_max_connections: 64",
+            environment: ["HERALD_HERALD_SOCKET_MAX_CONNECTIONS": "4096"],
+            overrides: ["herald_socket_idle_timeout_ms=120000"])
+        #expect(layered.heraldSocketMaxConnections == 4096)
+        #expect(layered.heraldSocketIdleTimeoutMs == 120_000)
+        let described = ConfigurationLoader.describe(layered)
+        #expect(described.contains("herald_socket_max_connections: 4096\n"))
+        #expect(described.contains("herald_socket_idle_timeout_ms: 120000\n"))
+    }
+
+    @Test("a bad socket limit from the environment or --set is one line naming the variable")
+    func socketLimitSources() {
+        do {
+            _ = try ConfigurationLoader.load(
+                file: nil, environment: ["HERALD_HERALD_SOCKET_IDLE_TIMEOUT_MS": "50"],
+                overrides: ["herald_socket_max_connections=-1"])
+            Issue.record("both values must be refused")
+        } catch {
+            #expect(
+                error.description.split(separator: "\n") == [
+                    "HERALD_HERALD_SOCKET_IDLE_TIMEOUT_MS: herald_socket_idle_timeout_ms: '50' is not an idle timeout in milliseconds (100-86400000)",
+                    "--set: herald_socket_max_connections: '-1' is not a connection limit (1-1048576)",
+                ])
+        }
     }
 
     @Test("every mistake in one file is reported, each with its file line")

@@ -1,5 +1,6 @@
 import Election
 import Foundation
+import HeraldTestSupport
 import Logging
 import Metrics
 import NIOCore

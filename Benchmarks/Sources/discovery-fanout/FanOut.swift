@@ -53,9 +53,11 @@ struct FanOut: AsyncParsableCommand {
         var rows: [Measurement] = []
         var skipped: [String] = []
         for count in counts {
-            // The server's ends of every connection live in this process, plus some slack.
-            guard count + 64 <= limit, min(count, poolSize) + 64 <= limit else {
-                skipped.append("N = \(count): needs \(count + 64) descriptors, the limit is \(limit)")
+            // The server's ends of every connection live in this process, plus the descriptors its
+            // connection cap keeps free.
+            let needed = count + DiscoveryServer.reservedDescriptors + 64
+            guard needed <= limit, min(count, poolSize) + 64 <= limit else {
+                skipped.append("N = \(count): needs \(needed) descriptors, the limit is \(limit)")
                 continue
             }
             let row = try await Scenario(watchers: count, changes: changes, poolSize: poolSize).run()
@@ -91,8 +93,11 @@ struct Scenario {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/s.sock"
         let logger = Logger(label: "fanout", factory: { _ in SwiftLogNoOpLogHandler() })
+        // Every watcher connects, is idle while memory is measured, then watches: no cap, no idle
+        // timeout in the way.
         let server = DiscoveryServer(
-            configuration: .init(socketPath: path), initial: Inputs.input(0), logger: logger)
+            configuration: .init(socketPath: path, maximumConnections: watchers + 64, idleTimeout: .seconds(3600)),
+            initial: Inputs.input(0), logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.run() }
             defer { group.cancelAll() }

@@ -17,8 +17,9 @@ struct LeaderTiming {
         let directory = String(cString: created)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/s.sock"
+        // The idle connections below stay idle for the whole timing.
         let server = DiscoveryServer(
-            configuration: .init(socketPath: path), initial: Inputs.input(0),
+            configuration: .init(socketPath: path, idleTimeout: .seconds(3600)), initial: Inputs.input(0),
             logger: Logger(label: "fanout", factory: { _ in SwiftLogNoOpLogHandler() }))
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.run() }

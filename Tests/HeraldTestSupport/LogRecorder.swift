@@ -1,4 +1,4 @@
-import Logging
+public import Logging
 import Synchronization
 
 /// Records what a `Logger` is given, for tests to read and to wait on.
@@ -6,13 +6,13 @@ import Synchronization
 /// Waiting is event-driven: `wait(count:where:)` suspends until enough records match (counting
 /// the ones already there, then each new one once), so tests never sleep to let a hook or a
 /// connection catch up.
-final class LogRecorder: Sendable {
-    struct Record: Sendable, CustomStringConvertible {
-        var level: Logger.Level
-        var message: String
-        var metadata: [String: String]
+public final class LogRecorder: Sendable {
+    public struct Record: Sendable, CustomStringConvertible {
+        public var level: Logger.Level
+        public var message: String
+        public var metadata: [String: String]
 
-        var description: String {
+        public var description: String {
             let fields = metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
             return "\(level) \(message) [\(fields.joined(separator: " "))]"
         }
@@ -33,22 +33,24 @@ final class LogRecorder: Sendable {
 
     private let state = Mutex(State())
 
+    public init() {}
+
     /// A logger at `trace` that records into this recorder.
-    func logger(label: String = "herald.tests") -> Logger {
+    public func logger(label: String = "herald.tests") -> Logger {
         var logger = Logger(label: label) { _ in Handler(recorder: self) }
         logger.logLevel = .trace
         return logger
     }
 
-    var records: [Record] { state.withLock { $0.records } }
+    public var records: [Record] { state.withLock { $0.records } }
 
-    func records(where predicate: (Record) -> Bool) -> [Record] {
+    public func records(where predicate: (Record) -> Bool) -> [Record] {
         state.withLock { $0.records.filter(predicate) }
     }
 
     /// Returns once at least `count` records match `predicate`. Throws `CancellationError` when
     /// the test is cancelled (its time limit passed) while waiting.
-    func wait(count: Int = 1, where predicate: @escaping @Sendable (Record) -> Bool) async throws {
+    public func wait(count: Int = 1, where predicate: @escaping @Sendable (Record) -> Bool) async throws {
         let id = state.withLock { state in
             defer { state.nextID += 1 }
             return state.nextID

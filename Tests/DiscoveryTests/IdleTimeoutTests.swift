@@ -1,0 +1,107 @@
+import Foundation
+import NIOCore
+import Testing
+
+@testable import Discovery
+
+/// `idleTimeout` as clients see it, with a short one (300 ms): silence and half lines are closed
+/// with `idle_timeout`; watchers and clients that keep asking are not.
+@Suite("idle timeout", .timeLimit(.minutes(1)))
+struct IdleTimeoutTests {
+    static let timeout = Duration.milliseconds(300)
+    static let configuration = DiscoveryServer.Configuration(idleTimeout: timeout)
+
+    /// Reads the `idle_timeout` line and the end of the stream that must follow it; returns how
+    /// long after `start` the line came.
+    func expectIdleTimeout(_ client: inout TestClient, since start: ContinuousClock.Instant) async throws -> Duration {
+        let error = try await client.nextObject(within: .seconds(5))
+        let elapsed = ContinuousClock.now - start
+        #expect(error["type"] as? String == "error")
+        #expect(error["error"] as? String == "idle_timeout")
+        #expect((error["message"] as? String)?.contains("300 ms") == true, "\(error)")
+        #expect(try await client.nextLine() == nil, "closed after the error line")
+        return elapsed
+    }
+
+    @Test("a connection that never sends a line gets idle_timeout after the timeout, then EOF")
+    func silent() async throws {
+        try await withServer(configuration: Self.configuration) { server, path in
+            let start = ContinuousClock.now
+            var client = try await TestClient.connect(path)
+            let elapsed = try await expectIdleTimeout(&client, since: start)
+            #expect(elapsed >= Self.timeout, "not before the timeout: \(elapsed)")
+            #expect(elapsed < .seconds(3), "soon after the timeout: \(elapsed)")
+            try await ProcessFigures.settle { server.openConnections == 0 }
+            #expect(server.openConnections == 0, "a closed idle connection frees its slot")
+            await client.close()
+        }
+    }
+
+    @Test("bytes without a newline do not reset the timer")
+    func halfLine() async throws {
+        try await withServer(configuration: Self.configuration) { _, path in
+            let start = ContinuousClock.now
+            var client = try await TestClient.connect(path)
+            try await client.send("{\"op\":\"pi")
+            // Keep dribbling bytes of the same line, one every 50 ms, for far longer than the
+            // timeout: if they counted, the connection would never be idle.
+            let channel = client.channel
+            let dribble = Task {
+                for _ in 0..<60 {
+                    guard (try? await channel.writeAndFlush(ByteBuffer(string: " ")).get()) != nil else { return }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+            }
+            defer { dribble.cancel() }
+            let elapsed = try await expectIdleTimeout(&client, since: start)
+            #expect(elapsed >= Self.timeout)
+            #expect(elapsed < .seconds(2), "the dribble did not keep it open: \(elapsed)")
+            await client.close()
+        }
+    }
+
+    @Test("a watcher stays open well past the timeout and still receives pushed snapshots")
+    func watcherNeverIdle() async throws {
+        try await withServer(configuration: Self.configuration) { server, path in
+            var watcher = try await TestClient.connect(path)
+            try await watcher.send(DiscoveryRequest.watch.line)
+            #expect(try await watcher.nextSnapshot().revision == 1)
+            // A silent connection opened at the same time is closed meanwhile: the timer works.
+            let start = ContinuousClock.now
+            var silent = try await TestClient.connect(path)
+            _ = try await expectIdleTimeout(&silent, since: start)
+
+            #expect(await watcher.staysQuiet(for: .milliseconds(1200)), "no idle_timeout, no close for a watcher")
+            let published = try #require(server.publish(Fixtures.input(Fixtures.view(leader: 2))))
+            #expect(try await watcher.nextSnapshot() == published)
+            #expect(server.openConnections == 1)
+            await watcher.close()
+        }
+    }
+
+    @Test("a connection that pings every 100 ms stays open; once it stops it times out")
+    func pingKeepsOpen() async throws {
+        try await withServer(configuration: Self.configuration) { _, path in
+            var client = try await TestClient.connect(path)
+            let start = ContinuousClock.now
+            var pongs = 0
+            var lastPing = start
+            while ContinuousClock.now - start < .milliseconds(1500) {
+                lastPing = .now
+                try await client.send(DiscoveryRequest.ping.line)
+                guard let line = try await client.nextLine() else {
+                    Issue.record("closed after \(pongs) pongs")
+                    return
+                }
+                #expect(line == #"{"type":"pong"}"#, "\(line)")
+                pongs += 1
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(pongs >= 5)
+            // The clock runs from the last request, not from the connection's start.
+            let elapsed = try await expectIdleTimeout(&client, since: lastPing)
+            #expect(elapsed >= Self.timeout, "\(elapsed)")
+            await client.close()
+        }
+    }
+}
