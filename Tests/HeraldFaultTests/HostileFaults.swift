@@ -167,3 +167,49 @@ extension FaultSuite {
         return false
     }
 }
+
+extension FaultSuite {
+    @Test(
+        "hostile: more idle socket connections than the descriptor limit; the cap answers one line, hooks and reconnection go on"
+    )
+    func socketFlood() async throws {
+        // 400 descriptors: the socket's cap becomes 400 - 256 = 144, the rest stays for ZooKeeper
+        // and the hooks. 600 idle connections are more than the process could hold.
+        try await Scenario.run(
+            "socket-flood", extra: "herald_socket_idle_timeout_ms: 4000", descriptorLimit: 400
+        ) { scenario in
+            let leader = try await scenario.agreement("a leader")
+            scenario.fault("600-idle-connections-\(leader.name)")
+            var flood: [Int32] = []
+            defer { for descriptor in flood { close(descriptor) } }
+            for _ in 0..<600 { flood.append(try LoadFaultsSupport.connect(leader.socket)) }
+            let refused = flood.filter { Self.readsRefusal($0) }.count
+            #expect(refused >= 600 - 144, "connections over the cap got the one error line: \(refused)")
+            #expect(refused < 600, "the cap let some connections in")
+            // With the cap reached, the leader is cut off past the session timeout: its lease
+            // runs out (on_demoted), and after the heal it reconnects with a new session.
+            try await scenario.cut(leader)
+            try await scenario.until(scenario.followerHosts[0], within: scenario.timeout * 4, "another leader") {
+                $0["state"] == "elected" && $0["leader"] != leader.name && $0["stale"] == "0"
+            }
+            try await scenario.heal(leader)
+            let demoted = scenario.history.events.contains {
+                $0.host == leader.name && $0.kind == "hook" && $0["event"] == "demoted" && $0["phase"] == "end"
+            }
+            #expect(demoted, "on_demoted ran with the socket at its cap")
+            // The idle ones are closed after herald_socket_idle_timeout_ms: room again for pings.
+            try await Task.sleep(for: .seconds(5))
+        }
+    }
+
+    /// Whether `descriptor` got the cap's error line and then EOF (waits up to 5 s).
+    static func readsRefusal(_ descriptor: Int32) -> Bool {
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = read(descriptor, &buffer, buffer.count)
+        guard count > 0 else { return false }
+        let text = String(decoding: buffer.prefix(count), as: UTF8.self)
+        return text.contains("too_many_connections") && read(descriptor, &buffer, buffer.count) == 0
+    }
+}

@@ -18,7 +18,7 @@ extension FaultSuite {
         let environment = ProcessInfo.processInfo.environment
         let changes = Int(environment["HERALD_FAULT_CHANGES"] ?? "") ?? 10_000
         let watcherCount = Int(environment["HERALD_FAULT_WATCHERS"] ?? "") ?? 1_000
-        try await Scenario.run("leader-churn") {
+        try await Scenario.run("leader-churn", extra: "herald_socket_max_connections: \(watcherCount + 100)") {
             scenario in
             try await scenario.agreement("a leader")
             let follower = scenario.followerHosts[0]
@@ -157,25 +157,30 @@ extension FaultSuite {
             return UInt64(line[range.upperBound...].prefix { $0.isNumber }) ?? 0
         }
 
-        static func connect(_ path: String) throws -> Int32 {
-            let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_un()
-            address.sun_family = sa_family_t(AF_UNIX)
-            _ = withUnsafeMutableBytes(of: &address.sun_path) { bytes in
-                path.utf8CString.withUnsafeBytes {
-                    bytes.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0.prefix(bytes.count - 1)))
-                }
+        static func connect(_ path: String) throws -> Int32 { try LoadFaultsSupport.connect(path) }
+    }
+}
+
+/// A plain blocking Unix-socket connection, for the raw clients of the load and hostile scenarios.
+enum LoadFaultsSupport {
+    static func connect(_ path: String) throws -> Int32 {
+        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        _ = withUnsafeMutableBytes(of: &address.sun_path) { bytes in
+            path.utf8CString.withUnsafeBytes {
+                bytes.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0.prefix(bytes.count - 1)))
             }
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    Glibc.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-                }
-            }
-            guard descriptor >= 0, connected == 0 else {
-                close(descriptor)
-                throw SetupError("cannot connect to \(path): errno \(errno)")
-            }
-            return descriptor
         }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        guard descriptor >= 0, connected == 0 else {
+            close(descriptor)
+            throw SetupError("cannot connect to \(path): errno \(errno)")
+        }
+        return descriptor
     }
 }

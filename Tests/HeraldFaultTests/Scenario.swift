@@ -39,6 +39,8 @@ final class Scenario: @unchecked Sendable {
     let extra: String
     /// Seconds every `on_demoted` hook sleeps between its two stamps ("" for none).
     let demotedPause: String
+    /// RLIMIT_NOFILE (soft and hard) every host starts with, when set.
+    let descriptorLimit: Int?
     private let state = NIOLockedValueBox(State())
     private let stamp: String
 
@@ -55,8 +57,10 @@ final class Scenario: @unchecked Sendable {
     var basePath: String { "/" + chroot }
 
     private init(
-        name: String, leaders: Int, followers: Int, timeoutMs: Int, extra: String, demotedPause: String
+        name: String, leaders: Int, followers: Int, timeoutMs: Int, extra: String, demotedPause: String,
+        descriptorLimit: Int?
     ) throws {
+        self.descriptorLimit = descriptorLimit
         self.name = name
         self.extra = extra
         self.demotedPause = demotedPause
@@ -80,13 +84,13 @@ final class Scenario: @unchecked Sendable {
         rules: (Scenario) -> FaultHistory.Rules = {
             FaultHistory.Rules(convergence: 3 * Int64($0.timeoutMs) * 1_000_000)
         },
-        extra: String = "", demotedPause: String = "",
+        extra: String = "", demotedPause: String = "", descriptorLimit: Int? = nil,
         _ body: (Scenario) async throws -> Void
     ) async throws {
         for round in 1...Lab.loops {
             let scenario = try Scenario(
                 name: name, leaders: leaders, followers: followers, timeoutMs: timeoutMs, extra: extra,
-                demotedPause: demotedPause)
+                demotedPause: demotedPause, descriptorLimit: descriptorLimit)
             let started = ContinuousClock.now
             var failure: (any Error)?
             do {
@@ -216,10 +220,10 @@ final class Scenario: @unchecked Sendable {
     func launch(_ host: Host) throws {
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
             .appendingPathComponent("herald").path
-        // `ip netns exec` execs: the pid is herald's own.
-        let pid = try ChildProcess.spawn(
-            "/usr/sbin/ip", ["netns", "exec", "hf-\(host.name)", binary, "serve", "--config", host.config],
-            output: host.log)
+        // `ip netns exec` (and `prlimit`) exec: the pid is herald's own.
+        var command = ["/usr/sbin/ip", "netns", "exec", "hf-\(host.name)", binary, "serve", "--config", host.config]
+        if let descriptorLimit { command = ["/usr/bin/prlimit", "--nofile=\(descriptorLimit)"] + command }
+        let pid = try ChildProcess.spawn(command[0], Array(command.dropFirst()), output: host.log)
         let now = Monotonic.now()
         record(host.name, "process", ["what": "started", "pid": "\(pid)"], at: now)
         state.withLockedValue { $0.launched[host.name] = now }
