@@ -74,8 +74,13 @@ struct ConnectionCapTests {
                         // try again when refused until they are served, so slots must be freed
                         // and reused while others come and go.
                         if !index.isMultiple(of: 2) { return [try await Self.pingOrHangUp(path, hangUp: true)] }
+                        // A refused one waits a moment before it tries again (as a client should):
+                        // 25 of them retrying in a tight loop for 3 slots can starve one for long
+                        // on a loaded machine. Bounded in time, not in tries.
                         var outcomes: [String] = []
-                        while outcomes.last != "served", outcomes.count < 1000 {
+                        let deadline = ContinuousClock.now + .seconds(30)
+                        while outcomes.last != "served", ContinuousClock.now < deadline {
+                            if !outcomes.isEmpty { try await Task.sleep(for: .milliseconds(Int.random(in: 1...10))) }
                             outcomes.append(try await Self.pingOrHangUp(path, hangUp: false))
                         }
                         return outcomes

@@ -24,7 +24,8 @@ struct ProtocolTests {
                 "master.mesos.service.consul":[{"ip":"10.0.0.42","port":5050}],\
                 "zookeeper.service.consul":[{"ip":"10.0.0.1","port":2181},{"ip":"10.0.0.2","port":2181},{"ip":"10.0.0.3","port":2181}]},\
                 "leader":{"epoch":4294967338,"hostname":"m42","id":"id-42","ip":"10.0.0.42","node":"/mesos/json.info_0000000042",\
-                "pid":"master@10.0.0.42:5050","port":5050,"sequence":42},"quorum":{"present":1,"required":2},"revision":17,\
+                "pid":"master@10.0.0.42:5050","port":5050,"sequence":42},"problems":[],"quorum":{"present":1,"required":2},\
+                "revision":17,\
                 "self":{"hostname":"m2","mode":"leader","role":"candidate"},"stale":false,"state":"elected","type":"snapshot",\
                 "version":1,"zookeeper":{"server":"127.0.0.1:2181","session_id":"0x10000abcd","session_timeout_ms":10000,"state":"connected"}}
 
