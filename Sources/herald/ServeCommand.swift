@@ -198,7 +198,10 @@ final class SignalHandling: Sendable {
         let reader = ends[0]
         Thread {
             var byte: UInt8 = 0
-            while read(reader, &byte, 1) == 1 || errno == EINTR {
+            while true {
+                let got = read(reader, &byte, 1)
+                if got < 0, errno == EINTR { continue }
+                guard got == 1 else { break }
                 guard stopped.count == 0 else { continue }
                 let number = Int32(byte)
                 if caught.increment() > 1 {
