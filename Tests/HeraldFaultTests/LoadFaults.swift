@@ -140,7 +140,7 @@ extension FaultSuite {
         init(socket: String, count: Int) throws {
             var descriptors: [Int32] = []
             for _ in 0..<count {
-                let descriptor = try Self.connect(socket)
+                let descriptor = try LoadFaultsSupport.connect(socket)
                 let request = Array("{\"op\":\"watch\"}\n".utf8)
                 guard write(descriptor, request, request.count) == request.count else {
                     throw SetupError("cannot send watch on \(socket)")
@@ -193,8 +193,6 @@ extension FaultSuite {
             guard let range = line.range(of: "\"revision\":") else { return 0 }
             return UInt64(line[range.upperBound...].prefix { $0.isNumber }) ?? 0
         }
-
-        static func connect(_ path: String) throws -> Int32 { try LoadFaultsSupport.connect(path) }
     }
 }
 
