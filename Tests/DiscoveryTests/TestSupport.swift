@@ -95,39 +95,34 @@ struct TestClient {
 
     /// The next line; nil when the server closed the connection. Throws after `limit`.
     mutating func nextLine(within limit: TimeAmount = .seconds(10)) async throws -> String? {
-        waits += 1
-        let id = waits
-        let continuation = self.continuation
-        let timer = channel.eventLoop.scheduleTask(in: limit) { continuation.yield(.timeout(id)) }
-        defer { timer.cancel() }
-        while let event = await events.next() {
-            switch event {
-            case .line(let line): return line
-            case .closed: return nil
-            case .tooLong: throw TestFailure("line too long")
-            case .timeout(let waited) where waited == id: throw TestFailure("no line within \(limit)")
-            case .timeout: continue
-            }
+        switch await nextEvent(within: limit) {
+        case .line(let line): return line
+        case .closed, nil: return nil
+        case .tooLong: throw TestFailure("line too long")
+        case .timeout: throw TestFailure("no line within \(limit)")
         }
-        return nil
     }
 
     /// True when nothing arrives for `limit`: no line and no close. Proves an absence, so it
     /// always waits the whole `limit`.
     mutating func staysQuiet(for limit: TimeAmount) async -> Bool {
+        if case .timeout = await nextEvent(within: limit) { return true }
+        return false
+    }
+
+    /// The next event, or `.timeout` after `limit` (a timer of an earlier wait is skipped); nil
+    /// when the event stream ended.
+    private mutating func nextEvent(within limit: TimeAmount) async -> Event? {
         waits += 1
         let id = waits
         let continuation = self.continuation
         let timer = channel.eventLoop.scheduleTask(in: limit) { continuation.yield(.timeout(id)) }
         defer { timer.cancel() }
         while let event = await events.next() {
-            switch event {
-            case .line, .closed, .tooLong: return false
-            case .timeout(let waited) where waited == id: return true
-            case .timeout: continue
-            }
+            if case .timeout(let waited) = event, waited != id { continue }
+            return event
         }
-        return false
+        return nil
     }
 
     mutating func nextSnapshot(within limit: TimeAmount = .seconds(10)) async throws -> Snapshot {
