@@ -44,12 +44,16 @@ fi
 main_dir=${HERALD_TEST_ZK_DIR:-/tmp/herald-zk-tests}
 fault_dir=${HERALD_TEST_FAULT_ZK_DIR:-/tmp/herald-zk-fault}
 dns_dir=${HERALD_TEST_DNS_ZK_DIR:-/tmp/herald-zk-dns}
+# First client ports of the three ensembles; several checkouts on one machine can each take their own.
+main_port=${HERALD_TEST_ZK_PORT:-21910}
+fault_port=${HERALD_TEST_FAULT_ZK_PORT:-21920}
+dns_port=${HERALD_TEST_DNS_ZK_PORT:-21930}
 ensemble() { "$root/Deploy/zk-ensemble" "$@"; }
 
 cleanup() {
-  ZK_ENSEMBLE_DIR=$main_dir ZK_BASE_PORT=21910 ensemble stop >/dev/null 2>&1 || true
-  ZK_ENSEMBLE_DIR=$fault_dir ZK_BASE_PORT=21920 ensemble stop >/dev/null 2>&1 || true
-  ZK_ENSEMBLE_DIR=$dns_dir ZK_BASE_PORT=21930 ensemble stop >/dev/null 2>&1 || true
+  ZK_ENSEMBLE_DIR=$main_dir ZK_BASE_PORT=$main_port ensemble stop >/dev/null 2>&1 || true
+  ZK_ENSEMBLE_DIR=$fault_dir ZK_BASE_PORT=$fault_port ensemble stop >/dev/null 2>&1 || true
+  ZK_ENSEMBLE_DIR=$dns_dir ZK_BASE_PORT=$dns_port ensemble stop >/dev/null 2>&1 || true
   # dnsmasq of the DNS tests: /tmp/herald-dnsmasq-OWNERPID-*; only those whose test process is gone.
   local pidfile dir owner pid
   for pidfile in /tmp/herald-dnsmasq-*/dnsmasq.pid; do
@@ -109,11 +113,11 @@ fi
 rm -f /tmp/herald-lint.$$
 
 log "starting ZooKeeper ensembles"
-ZK_ENSEMBLE_DIR=$main_dir ZK_BASE_PORT=21910 ensemble start -n 3 &
+ZK_ENSEMBLE_DIR=$main_dir ZK_BASE_PORT=$main_port ensemble start -n 3 &
 main_pid=$!
-ZK_ENSEMBLE_DIR=$fault_dir ZK_BASE_PORT=21920 ensemble start -n 3 &
+ZK_ENSEMBLE_DIR=$fault_dir ZK_BASE_PORT=$fault_port ensemble start -n 3 &
 fault_pid=$!
-ZK_ENSEMBLE_DIR=$dns_dir ZK_BASE_PORT=21930 ZK_DISTINCT_IPS=1 ensemble start -n 3 &
+ZK_ENSEMBLE_DIR=$dns_dir ZK_BASE_PORT=$dns_port ZK_DISTINCT_IPS=1 ensemble start -n 3 &
 dns_pid=$!
 wait "$main_pid"
 wait "$fault_pid"
