@@ -74,7 +74,7 @@ public struct GroupRead: Hashable, Sendable {
         self.snapshot = GroupSnapshot(members: members, pzxid: pzxid)
         self.ids = ids
         let lowestData = view.mesosLowestChild.flatMap { entries[$0]?.data }
-        self.hazards = view.hazards(lowestData: lowestData)
+        self.hazards = view.hazards(lowestData: lowestData) + view.readerHazards
     }
 
     /// `base/child`, for a base of `/` too.

@@ -1,3 +1,5 @@
+import MesosLayout
+
 /// Every key Herald accepts, in the order DESIGN.md lists them. Adding a key means adding it here.
 extension ConfigurationKey {
     static let all: [ConfigurationKey] = mantl + herald
@@ -134,6 +136,10 @@ extension ConfigurationKey {
             name: "herald_zk_secret", secret: true,
             apply: { c, v throws(KeyProblem) in c.heraldZkSecret = try optional(v) },
             show: { redacted($0.heraldZkSecret) }),
+        .init(
+            name: "herald_zk_path", secret: false,
+            apply: { c, v throws(KeyProblem) in c.heraldZkPath = try optionalChroot(v) },
+            show: { c in c.heraldZkPath.map { quote("/" + $0) } ?? "null  # \(c.heraldPaths.root)" }),
         .init(
             name: "herald_zk_dns_server", secret: false,
             apply: { c, v throws(KeyProblem) in c.heraldZkDnsServer = try dnsServer(v) },

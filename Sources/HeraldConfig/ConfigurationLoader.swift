@@ -136,6 +136,7 @@ public enum ConfigurationLoader {
             let key = configuration.mesosZkHosts == nil ? "mesos_zk_dns" : "mesos_zk_hosts"
             errors.append(.init(source: "configuration", key: key, message: "\(error)"))
         }
+        errors += pathChecks(configuration)
         if configuration.mesosLeaderPort == configuration.mesosFollowerPort, configuration.mesosMode == .mixed {
             errors.append(
                 .init(
@@ -143,6 +144,35 @@ public enum ConfigurationLoader {
                     message: "must differ from mesos_leader_port in mixed mode (both run on this host)"))
         }
         return errors
+    }
+
+    /// Herald's own path must be a usable znode path outside the Mesos base path, where every
+    /// child is read as a leader candidate by someone (see `HeraldPaths`).
+    static func pathChecks(_ configuration: HeraldConfiguration) -> [ConfigurationError] {
+        let paths = configuration.heraldPaths
+        guard configuration.heraldZkPath != nil else {
+            let cluster = configuration.mesosCluster
+            let unusable =
+                cluster.contains("/") || cluster == "." || cluster == ".."
+                || cluster.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7f }
+            guard unusable else { return [] }
+            return [
+                .init(
+                    source: "configuration", key: "mesos_cluster",
+                    message: "'\(cluster)' cannot name Herald's ZooKeeper path \(paths.root); set herald_zk_path")
+            ]
+        }
+        if HeraldPaths.path(paths.root, isWithin: paths.mesosBase)
+            || HeraldPaths.path(paths.mesosBase, isWithin: paths.followers)
+        {
+            return [
+                .init(
+                    source: "configuration", key: "herald_zk_path",
+                    message: "'\(paths.root)' overlaps the Mesos base path \(paths.mesosBase) (mesos_zk_chroot); "
+                        + "nothing but Mesos candidates may live there")
+            ]
+        }
+        return []
     }
 
     /// The effective configuration as YAML, every secret redacted (`herald config`).

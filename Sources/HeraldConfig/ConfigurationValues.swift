@@ -194,6 +194,11 @@ extension ConfigurationKey {
         return text
     }
 
+    static func optionalChroot(_ value: RawValue) throws(KeyProblem) -> String? {
+        guard try optional(value) != nil else { return nil }
+        return try chroot(value)
+    }
+
     static func optionalUser(_ value: RawValue) throws(KeyProblem) -> String? {
         guard let text = try optional(value) else { return nil }
         guard !text.contains(":"), !text.contains("@"), !text.contains("/") else {

@@ -1,3 +1,5 @@
+public import MesosLayout
+
 /// Herald's configuration: the Mantl variables (same names, same defaults) plus Herald's own
 /// `herald_` keys. Built once at start-up by `ConfigurationLoader` and handed down as a value.
 public struct HeraldConfiguration: Hashable, Sendable {
@@ -72,6 +74,8 @@ public struct HeraldConfiguration: Hashable, Sendable {
     public var heraldSessionTimeoutMs = 10000
     public var heraldZkUser: String?
     public var heraldZkSecret: String?
+    /// Herald's own znodes, without the leading `/`; nil means `herald/<mesos_cluster>`.
+    public var heraldZkPath: String?
     public var heraldZkDnsServer: String?
     public var heraldDnsDomain = "consul"
     public var heraldDnsService = "mesos"
@@ -99,6 +103,14 @@ extension HeraldConfiguration {
 
     /// The chroot as an absolute znode path, e.g. `/mesos`.
     public var basePath: String { "/" + mesosZkChroot }
+
+    /// Herald's own znodes (`herald_zk_path`, default `/herald/<mesos_cluster>`), outside the
+    /// Mesos base path, and the legacy location inside it.
+    public var heraldPaths: HeraldPaths {
+        HeraldPaths(
+            mesosBase: basePath,
+            root: heraldZkPath.map { "/" + $0 } ?? HeraldPaths.defaultRoot(cluster: mesosCluster))
+    }
 
     /// `mesos_attributes` with Mantl's default filled in for `hostname`.
     public func attributes(hostname: String) -> [String] {

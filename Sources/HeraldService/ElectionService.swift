@@ -96,7 +96,8 @@ public final class ElectionService: Service, Sendable {
         }
     }
 
-    /// Creates the base path with Mesos' ACL if missing, retrying until ZooKeeper answers.
+    /// Creates the base path and Herald's own path with Mesos' ACL if missing, retrying until
+    /// ZooKeeper answers.
     /// Returns false when cancelled first.
     private func bootstrap() async -> Bool {
         var failures = 0
@@ -108,7 +109,7 @@ public final class ElectionService: Service, Sendable {
                 let report: ChrootBootstrap.Report
                 do {
                     report = try await ChrootBootstrap.run(
-                        client: client, basePath: plan.basePath, acl: plan.acl, fixACL: false)
+                        client: client, paths: plan.paths, acl: plan.acl, fixACL: false)
                 } catch {
                     await client.close()
                     throw error
@@ -119,6 +120,11 @@ public final class ElectionService: Service, Sendable {
                     logger.warning(
                         "the base path's ACL differs from Mesos' (herald bootstrap --fix-acl changes it)",
                         metadata: ["is": "\(current)", "want": "\(desired)"])
+                }
+                if case .differs(let current, let desired) = report.heraldACL {
+                    logger.warning(
+                        "Herald's path has an ACL other than the base path's (herald bootstrap --fix-acl changes it)",
+                        metadata: ["path": "\(plan.paths.root)", "is": "\(current)", "want": "\(desired)"])
                 }
                 return true
             } catch {

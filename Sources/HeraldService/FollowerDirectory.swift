@@ -1,16 +1,23 @@
 import Foundation
 public import Logging
+public import MesosLayout
 import NIOConcurrencyHelpers
 public import ZooKeeper
 
-/// The registered followers (Mesos agent hosts) under `<base>/herald/followers/`: this host's
-/// own ephemeral registration when it is a follower, and the list every host publishes as
+/// The registered followers (Mesos agent hosts) under `HeraldPaths.followers` (by default
+/// `/herald/<cluster>/followers`, outside the Mesos base path): this host's own ephemeral
+/// registration when it is a follower, and the list every host publishes as
 /// `follower.<service>.service.<domain>`.
 ///
 /// It keeps its own ZooKeeper session, apart from the election's: a registration problem must
 /// never touch the election, and the election's session stays minimal. Within a session the
 /// registration is created once (a node left by this host's previous session is replaced); on
 /// expiry, or a whole session timeout without a connection, a new session registers again.
+///
+/// During a rolling upgrade, hosts still running an older version register under the legacy
+/// `<base>/herald/followers`. While that node exists it is read too (and watched), and its
+/// entries join the list, so every upgraded host publishes every follower. Nothing here writes
+/// or deletes there: `herald bootstrap --migrate` removes it once no host is registered in it.
 public final class FollowerDirectory: Sendable {
     /// What a follower writes into its node (JSON, keys sorted).
     public struct Registration: Hashable, Sendable, Codable {
@@ -30,7 +37,9 @@ public final class FollowerDirectory: Sendable {
     }
 
     public let zooKeeper: ZooKeeperConfiguration
-    public let directory: String
+    public let paths: HeraldPaths
+    /// Where this host registers and reads: `paths.followers`.
+    public var directory: String { paths.followers }
     public let registration: Registration?
     let acl: [ACL]
     let logger: Logger
@@ -46,16 +55,16 @@ public final class FollowerDirectory: Sendable {
     }
 
     /// - Parameters:
-    ///   - basePath: the Mesos base path; the directory is `<basePath>/herald/followers`.
+    ///   - paths: Herald's znodes; the directory is `paths.followers`.
     ///   - registration: this host's entry, nil when it is not a follower.
     ///   - problems: where a failing session is reported (`followers`) until it works again.
     public init(
-        zooKeeper: ZooKeeperConfiguration, basePath: String, registration: Registration?, acl: [ACL], logger: Logger,
+        zooKeeper: ZooKeeperConfiguration, paths: HeraldPaths, registration: Registration?, acl: [ACL], logger: Logger,
         problems: ProblemBoard? = nil
     ) {
         self.problems = problems
         self.zooKeeper = zooKeeper
-        self.directory = (basePath == "/" ? "" : basePath) + "/herald/followers"
+        self.paths = paths
         self.registration = registration
         self.acl = acl
         self.logger = logger
@@ -77,11 +86,6 @@ public final class FollowerDirectory: Sendable {
             _ = self?.state.withLockedValue { $0.listeners.removeValue(forKey: key) }
         }
         return stream
-    }
-
-    /// The node name of a host: its name with `/` (not allowed in a znode name) replaced.
-    static func nodeName(_ hostname: String) -> String {
-        hostname.replacingOccurrences(of: "/", with: "_")
     }
 
     /// Registers and follows the directory, session after session, until cancelled.
@@ -123,7 +127,9 @@ public final class FollowerDirectory: Sendable {
         .milliseconds(min(100 << min(failures, 6), 5000))
     }
 
-    /// One session: connect, register, then list the directory at each change.
+    /// One session: connect, register, then list the directory (and the legacy one while it
+    /// exists) at each change. Each list is read again only when its own watch fired, so a
+    /// quiet list holds one watch, not one per change of the other.
     private func follow(_ client: ZooKeeperClient) async throws {
         try await connected(client)
         if let credentials = zooKeeper.credentials {
@@ -133,6 +139,8 @@ public final class FollowerDirectory: Sendable {
         var prepared = false
         // Each child is read once; a malformed one is cached as nil, so it is logged once.
         var cache: [String: Registration?] = [:]
+        var current = Listing(directory: directory)
+        var legacy: Listing? = Listing(directory: paths.legacyFollowers)
         while !Task.isCancelled {
             do {
                 if !prepared {
@@ -140,28 +148,53 @@ public final class FollowerDirectory: Sendable {
                     if let registration { try await register(registration, client: client) }
                     prepared = true
                 }
-                let (children, _, watch) = try await client.childrenAndWatch(directory)
-                var list: [Registration] = []
+                try await current.refresh(client)
+                do {
+                    try await legacy?.refresh(client)
+                } catch let error as ZooKeeperError where error.code == .noNode {
+                    legacy = nil  // no older version registered here this session
+                }
+                // Legacy entries first, so that a host listed in both is described by its new one.
+                var byHost: [String: Registration] = [:]
                 var next: [String: Registration?] = [:]
-                for child in children.sorted() {
-                    if let known = cache[child] {
-                        next[child] = known
-                    } else if let (data, _) = try await Self.get(client, directory + "/" + child) {
+                for path in (legacy?.paths ?? []) + current.paths {
+                    if let known = cache[path] {
+                        next[path] = known
+                    } else if let (data, _) = try await Self.get(client, path) {
                         let decoded = try? JSONDecoder().decode(Registration.self, from: Data(data))
                         if decoded == nil {
-                            logger.warning("skipping a malformed follower registration", metadata: ["node": "\(child)"])
+                            logger.warning("skipping a malformed follower registration", metadata: ["node": "\(path)"])
                         }
-                        next[child] = .some(decoded)
+                        next[path] = .some(decoded)
                     }
-                    if case .some(.some(let registration)) = next[child] { list.append(registration) }
+                    if case .some(.some(let registration)) = next[path] { byHost[registration.hostname] = registration }
                 }
                 cache = next
-                publish(list)
+                publish(Array(byHost.values))
                 problems?.clear(Self.component)
-                try await awaitChange(watch, client: client)
+                try await awaitChange([current.watch, legacy?.watch].compactMap { $0 }, client: client)
             } catch let error as ZooKeeperError where error.code == .connectionLoss || error.code == .operationTimeout {
                 try await connected(client)
             }
+        }
+    }
+
+    /// One watched child list.
+    private struct Listing {
+        let directory: String
+        var children: [String] = []
+        var watch: Watch?
+
+        init(directory: String) { self.directory = directory }
+
+        var paths: [String] { children.sorted().map { directory + "/" + $0 } }
+
+        /// Reads the list again (and sets a new watch) unless the current watch is still pending.
+        mutating func refresh(_ client: ZooKeeperClient) async throws {
+            guard watch?.hasFired != false else { return }
+            let (children, _, watch) = try await client.childrenAndWatch(directory)
+            self.children = children
+            self.watch = watch
         }
     }
 
@@ -177,7 +210,7 @@ public final class FollowerDirectory: Sendable {
 
     /// Creates this host's ephemeral node; one left by an earlier session of this host is replaced.
     private func register(_ registration: Registration, client: ZooKeeperClient) async throws {
-        let path = directory + "/" + Self.nodeName(registration.hostname)
+        let path = directory + "/" + HeraldPaths.followerNode(registration.hostname)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let data = Array(try encoder.encode(registration))
@@ -199,13 +232,13 @@ public final class FollowerDirectory: Sendable {
     /// Waits for the directory to change; throws when the session ends or stays disconnected for
     /// a whole session timeout (the Mesos detector rule), so that `run` starts a new one. Every
     /// outage is timed, not only the first: a reconnect clears the clock, the next loss starts it.
-    private func awaitChange(_ watch: Watch, client: ZooKeeperClient) async throws {
+    private func awaitChange(_ watches: [Watch], client: ZooKeeperClient) async throws {
         let events = client.sessionEvents()
         let timeout = client.session?.negotiatedTimeout ?? zooKeeper.sessionTimeout
         // Session events and clock ticks in one stream, so one loop judges both.
         let (inputs, post) = AsyncStream<SessionEvent?>.makeStream()
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { _ = try await watch.event() }
+            for watch in watches { group.addTask { _ = try await watch.event() } }
             group.addTask {
                 for await event in events { post.yield(event) }
                 post.finish()

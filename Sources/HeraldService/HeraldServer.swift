@@ -35,7 +35,7 @@ public struct HeraldServer: Sendable {
         self.problems = problems
         election = ElectionService(plan: plan, logger: logger, demotionGate: demotionGate)
         followers = FollowerDirectory(
-            zooKeeper: plan.zooKeeper, basePath: plan.basePath, registration: plan.registration, acl: plan.acl,
+            zooKeeper: plan.zooKeeper, paths: plan.paths, registration: plan.registration, acl: plan.acl,
             logger: logger, problems: problems)
         discovery = DiscoveryServer(
             configuration: .init(

@@ -10,7 +10,7 @@ public struct ServicePlan: Sendable {
     public var mode: HeraldConfiguration.Mode
     /// This host writes a candidate node (`leader`/`mixed`, unless `herald_contend: false`).
     public var candidate: MasterInfo?
-    /// This host registers under `<base>/herald/followers/` (`follower`/`mixed`).
+    /// This host registers under `paths.followers` (`follower`/`mixed`).
     public var registration: FollowerDirectory.Registration?
     public var hostname: String
     public var zooKeeper: ZooKeeperConfiguration
@@ -18,6 +18,8 @@ public struct ServicePlan: Sendable {
     /// the server list (names are published as given).
     public var zooKeeperHosts: [Snapshot.Endpoint]
     public var basePath: String
+    /// Herald's own znodes, outside the base path (`herald_zk_path`).
+    public var paths: HeraldPaths
     public var required: Int
     /// The ACL of the base path and of Herald's nodes (Mesos': open, or world-read plus the
     /// digest identity).
@@ -62,6 +64,7 @@ public struct ServicePlan: Sendable {
         let entries = servers.split(separator: ",").map(String.init)
         zooKeeperHosts = entries.compactMap(Self.endpoint)
         basePath = configuration.basePath
+        paths = configuration.heraldPaths
         required = configuration.quorum(zooKeeperHostCount: max(entries.count, 1))
         acl = ChrootBootstrap.desiredACL(user: configuration.heraldZkUser, secret: configuration.heraldZkSecret)
         candidate =

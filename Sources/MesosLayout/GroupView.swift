@@ -26,8 +26,13 @@ public struct GroupView: Hashable, Sendable {
     }
 
     /// The leading member under `rule`, or nil when there is none.
+    ///
+    /// Under `.pymesos` the answer is nil when the child pymesos takes is not a member at all
+    /// (`herald`, say): see `pymesosChoice` for its name.
     public func leader(by rule: LeaderRule) -> MemberName? {
         switch rule {
+        case .pymesos:
+            return pymesosChoice.flatMap(MemberName.init)
         case .mesos:
             return members.first
         case .mesosGo:
@@ -36,6 +41,12 @@ public struct GroupView: Hashable, Sendable {
             }
             return withLabel(MemberName.jsonLabel) ?? withLabel(MemberName.protobufLabel)
         }
+    }
+
+    /// The child pymesos' detector watches as the leader: the smallest name of all children but
+    /// `log_replicas` (Python's `min()` on the names; nil with no such child).
+    public var pymesosChoice: String? {
+        children.filter { $0 != "log_replicas" }.min { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
     }
 
     /// The `json.info_` members, by sequence: the masters currently contending in the JSON format.

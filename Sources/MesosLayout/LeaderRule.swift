@@ -11,4 +11,8 @@ public enum LeaderRule: Sendable, Hashable, CaseIterable {
     /// `json.info_` children, and only when there are none, among `info_` children. Bare numbers
     /// and other labels are ignored.
     case mesosGo
+    /// pymesos' `MasterDetector` (`pymesos/detector.py`, 0.3.15): the smallest child *name*, by
+    /// string comparison, of all children but `log_replicas`, whatever it is. Any other child
+    /// that sorts before the leader's name (`herald`, `info_…`, bare numbers) is taken for it.
+    case pymesos
 }

@@ -1,5 +1,7 @@
 /// A child of the Mesos base path that can make Mesos masters or agents exit (or lose their
-/// leader), found by `GroupView.hazards`. Herald reports these; it never deletes them.
+/// leader), found by `GroupView.hazards`, or that another reader of the path (pymesos, mesos-go)
+/// takes for the leader when Mesos would not, found by `GroupView.readerHazards`. Herald reports
+/// these; it never deletes them.
 public struct MesosHazard: Hashable, Sendable, CustomStringConvertible {
     /// The child's name, as listed.
     public var node: String
@@ -102,5 +104,60 @@ extension GroupView {
         default:
             return nil
         }
+    }
+}
+
+extension GroupView {
+    /// Every child that another reader of the base path would mistake, whoever wrote it: each
+    /// child but `log_replicas` and well-formed `json.info_` candidates, with the readers it breaks.
+    ///
+    /// - pymesos (`LeaderRule.pymesos`) takes the smallest *name* of all children but
+    ///   `log_replicas`: a child that sorts before `json.info_0000000000` (`herald`, `info_…`,
+    ///   bare numbers) is always taken for the leader, and any other when no candidate sorts before it.
+    /// - mesos-go (`LeaderRule.mesosGo`) reads only `json.info_` children, and `info_` ones when
+    ///   there are none: an `info_` child ranked first by Mesos' sequence rule makes it disagree.
+    public var readerHazards: [MesosHazard] {
+        let lowestCandidate = candidates.first { $0.name == MemberName(label: $0.label, sequence: $0.sequence).name }
+        let firstPossible = MemberName(label: MemberName.jsonLabel, sequence: 0).name
+        var hazards: [MesosHazard] = []
+        for child in children where child != "log_replicas" {
+            let member = MemberName(child)
+            if let member, member.isJSONCandidate,
+                member.name == MemberName(label: member.label, sequence: member.sequence).name
+            {
+                continue
+            }
+            var breaks: [String] = []
+            let before = { (a: String, b: String) in Array(a.utf8).lexicographicallyPrecedes(Array(b.utf8)) }
+            if before(child, firstPossible) {
+                breaks.append(
+                    "pymesos frameworks take it for the leader whatever the candidates (they watch the smallest "
+                        + "child name but log_replicas, and it sorts before every json.info_ name)")
+            } else if lowestCandidate.map({ before(child, $0.name) }) ?? true {
+                breaks.append(
+                    "pymesos frameworks take it for the leader now (the smallest child name but log_replicas)")
+            } else {
+                breaks.append(
+                    "pymesos frameworks would take it for the leader whenever no json.info_ candidate sorts before it")
+            }
+            if let member, member.label == MemberName.protobufLabel,
+                let leader = leader(by: .mesos), leader.name == child, let json = lowestCandidate
+            {
+                breaks.append("Mesos ranks it first by sequence while mesos-go takes \(json.name)")
+            }
+            let what: String
+            if child == HeraldPaths.legacyName {
+                what =
+                    "left by an older Herald (`herald bootstrap --migrate` removes it once no host is registered there)"
+            } else if member?.label == MemberName.protobufLabel {
+                what = "a protobuf info_ node of an older Mesos"
+            } else if let member, member.label == nil {
+                what = "a bare-number node of an older Mesos"
+            } else {
+                what = "not a Mesos candidate; Mesos and mesos-go skip it"
+            }
+            hazards.append(MesosHazard(node: child, reason: what + ": " + breaks.joined(separator: "; ")))
+        }
+        return hazards
     }
 }

@@ -107,10 +107,14 @@ struct StatusCommand: AsyncParsableCommand {
                     required: configuration.quorum(zooKeeperHostCount: count))
                 report.invalid = view.invalid.map(\.description)
                 report.hazards = view.hazards.map(\.description)
-                let directory = (configuration.basePath == "/" ? "" : configuration.basePath) + "/herald/followers"
-                do {
-                    report.followers = try await client.children(directory).children.sorted()
-                } catch let error as ZooKeeperError where error.code == .noNode {}
+                let paths = configuration.heraldPaths
+                var followers: Set<String> = []
+                for directory in [paths.followers, paths.legacyFollowers] {
+                    do {
+                        followers.formUnion(try await client.children(directory).children)
+                    } catch let error as ZooKeeperError where error.code == .noNode {}
+                }
+                report.followers = followers.sorted()
             } catch {
                 report.zooKeeperError = "\(error)"
             }

@@ -181,7 +181,10 @@ struct GroupReadTests {
         #expect(read.snapshot.members.map(\.isValid) == [false, false, true])
         #expect(read.snapshot.pzxid == 55)
         #expect(read.ids == ["json.info_0000000004": info.id])
-        #expect(read.hazards.isEmpty, "the lowest (info_) is Mesos-readable: \(read.hazards)")
+        // The lowest (info_) is Mesos-readable, so nothing breaks Mesos; pymesos takes info_ and
+        // herald for the leader, and mesos-go disagrees with Mesos about the info_ node.
+        #expect(read.hazards.map(\.node) == ["info_0000000001", "herald"], "\(read.hazards)")
+        #expect(read.hazards.allSatisfy { $0.reason.contains("pymesos") })
     }
 
     @Test("a base path of / joins without a double slash")

@@ -1,4 +1,5 @@
 import Foundation
+import MesosLayout
 import Testing
 
 @testable import HeraldConfig
@@ -188,6 +189,39 @@ struct ConfigurationTests {
         ])
     func mistakes(yaml: String, expected: String) {
         #expect(errors(yaml) == [expected])
+    }
+
+    @Test("Herald's own path: /herald/<mesos_cluster> by default, configurable, never inside the Mesos chroot")
+    func heraldPath() throws {
+        let defaults = try load("")
+        #expect(defaults.heraldZkPath == nil)
+        #expect(defaults.heraldPaths.root == "/herald/mantl")
+        #expect(defaults.heraldPaths.followers == "/herald/mantl/followers")
+        #expect(defaults.heraldPaths.legacyFollowers == "/mesos/herald/followers")
+        let named = try load("mesos_cluster: prod\nmesos_zk_chroot: clusters/prod/mesos")
+        #expect(named.heraldPaths.root == "/herald/prod")
+        #expect(named.heraldPaths.legacyRoot == "/clusters/prod/mesos/herald")
+        let set = try load("herald_zk_path: /clusters/prod/herald\nmesos_zk_chroot: clusters/prod/mesos")
+        #expect(set.heraldPaths.root == "/clusters/prod/herald")
+        #expect(ConfigurationLoader.describe(set).contains("herald_zk_path: /clusters/prod/herald\n"))
+        #expect(ConfigurationLoader.describe(defaults).contains("herald_zk_path: null  # /herald/mantl\n"))
+        #expect(
+            errors("herald_zk_path: mesos/herald") == [
+                "herald_zk_path: '/mesos/herald' overlaps the Mesos base path /mesos (mesos_zk_chroot); "
+                    + "nothing but Mesos candidates may live there"
+            ])
+        #expect(errors("herald_zk_path: mesos").count == 1)
+        #expect(errors("herald_zk_path: x\nmesos_zk_chroot: x/followers").count == 1)
+        #expect(errors("herald_zk_path: mesos2").isEmpty)
+        #expect(
+            errors("herald_zk_path: zookeeper/h") == [
+                "herald_zk_path: 'zookeeper/h': /zookeeper is reserved by ZooKeeper"
+            ])
+        #expect(
+            errors("mesos_cluster: a/b") == [
+                "mesos_cluster: 'a/b' cannot name Herald's ZooKeeper path /herald/a/b; set herald_zk_path"
+            ])
+        #expect(errors("mesos_cluster: a/b\nherald_zk_path: herald/ab").isEmpty)
     }
 
     @Test("the socket limits take their smallest values and larger ones, from each layer")

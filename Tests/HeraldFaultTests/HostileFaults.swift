@@ -45,7 +45,7 @@ extension FaultSuite {
     func bookkeepingDeleted() async throws {
         try await Scenario.run("bookkeeping-deleted") { scenario in
             try await scenario.agreement("a leader")
-            let directory = scenario.basePath + "/herald"
+            let directory = scenario.heraldPath
             try await withClient(servers: try Lab.servers) { client in
                 try await within(.seconds(20), "the follower registered") {
                     while try await client.exists(directory + "/followers/f1") == nil {

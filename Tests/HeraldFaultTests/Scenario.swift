@@ -55,6 +55,8 @@ final class Scenario: @unchecked Sendable {
 
     var timeout: Duration { .milliseconds(timeoutMs) }
     var basePath: String { "/" + chroot }
+    /// Herald's own path (`herald_zk_path`), beside the chroot.
+    var heraldPath: String { "/" + chroot + "-herald" }
 
     private init(
         name: String, leaders: Int, followers: Int, timeoutMs: Int, extra: String, demotedPause: String,
@@ -181,6 +183,7 @@ final class Scenario: @unchecked Sendable {
             mesos_mode: \(host.name.hasPrefix("l") ? "leader" : "follower")
             mesos_zk_hosts: \(try Lab.servers)
             mesos_zk_chroot: \(chroot)
+            herald_zk_path: \(chroot)-herald
             mesos_leaders: [\(hosts.filter { $0.name.hasPrefix("l") }.map(\.name).joined(separator: ", "))]
             mesos_leader_port: 5050
             mesos_follower_port: 5051
@@ -436,14 +439,16 @@ final class Scenario: @unchecked Sendable {
         for recorder in recorders { recorder.cancel() }
     }
 
-    /// Ephemeral nodes left under the chroot once every process stopped: killed processes' sessions
+    /// Ephemeral nodes left under the chroot and Herald's path once every process stopped: killed processes' sessions
     /// expire within a session timeout, so this waits that long (plus a margin) for zero.
     private func countEphemerals() async {
         let deadline = ContinuousClock.now + timeout * 2 + .seconds(2)
         var left: [String] = []
         repeat {
             left =
-                (try? await withClient(servers: try Lab.servers) { try await Self.ephemerals(under: basePath, $0) })
+                (try? await withClient(servers: try Lab.servers) {
+                    try await Self.ephemerals(under: basePath, $0) + Self.ephemerals(under: heraldPath, $0)
+                })
                 ?? ["(could not read the chroot)"]
             if left.isEmpty { break }
             try? await Task.sleep(for: .milliseconds(200))

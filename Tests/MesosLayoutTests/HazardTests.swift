@@ -104,4 +104,47 @@ struct HazardTests {
         let children = ["log_replicas", "herald", "json.info_abc", "info", "json.info_", "x_y", "__", "_"]
         #expect(GroupView.hazards(children: children, lowestData: []).isEmpty)
     }
+
+    static let readerCases: [([String], [String: [String]])] = [
+        (["log_replicas", "json.info_0000000001", "json.info_0000000002"], [:]),
+        (
+            ["herald", "json.info_0000000002"],
+            ["herald": ["older Herald", "--migrate", "pymesos", "whatever the candidates"]]
+        ),
+        (["zzz", "json.info_0000000006"], ["zzz": ["not a Mesos candidate", "whenever no json.info_ candidate"]]),
+        (["zzz"], ["zzz": ["pymesos frameworks take it for the leader now"]]),
+        (
+            ["info_0000000009", "json.info_0000000004"],
+            ["info_0000000009": ["protobuf info_", "whatever the candidates"]]
+        ),
+        (
+            ["info_0000000001", "json.info_0000000004"],
+            ["info_0000000001": ["protobuf info_", "mesos-go takes json.info_0000000004"]]
+        ),
+        (["0000000003", "json.info_0000000005"], ["0000000003": ["bare-number", "whatever the candidates"]]),
+    ]
+
+    @Test("children other readers mistake name the readers they break", arguments: readerCases)
+    func readers(children: [String], expected: [String: [String]]) {
+        let hazards = GroupView(children: children).readerHazards
+        #expect(Set(hazards.map(\.node)) == Set(expected.keys))
+        for hazard in hazards {
+            for fragment in expected[hazard.node] ?? [] {
+                #expect(hazard.reason.contains(fragment), "\(hazard)")
+            }
+        }
+    }
+
+    @Test("pymesos takes the smallest name of all children but log_replicas")
+    func pymesosRule() {
+        #expect(
+            GroupView(children: ["log_replicas", "json.info_0000000007", "json.info_0000000004"]).pymesosChoice
+                == "json.info_0000000004")
+        #expect(GroupView(children: ["json.info_0000000002", "herald"]).pymesosChoice == "herald")
+        #expect(GroupView(children: ["json.info_0000000002", "herald"]).leader(by: .pymesos) == nil)
+        #expect(
+            GroupView(children: ["json.info_0000000004", "info_0000000009"]).leader(by: .pymesos)?.name
+                == "info_0000000009")
+        #expect(GroupView(children: ["log_replicas"]).pymesosChoice == nil)
+    }
 }

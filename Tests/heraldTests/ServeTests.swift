@@ -65,6 +65,7 @@ struct ServeTests {
                 mesos_mode: \(mode)
                 mesos_zk_hosts: \(servers)
                 mesos_zk_chroot: \(chroot)
+                herald_zk_path: \(chroot)-herald
                 mesos_leaders: [l1, l2, l3]
                 mesos_leader_port: \(port)
                 mesos_follower_port: \(port)
