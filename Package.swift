@@ -267,6 +267,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "InteropTests",
+            dependencies: [
+                "HeraldTestSupport", "Discovery", "MesosLayout", "ZooKeeper",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "heraldTests",
             dependencies: [
                 "herald", "HeraldTestSupport", "Discovery",

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, starts three 3-server ZooKeeper ensembles on
 # loopback (one shared, one for fault tests that stop servers, one whose servers have distinct
-# addresses 127.0.1.N for the DNS tests), lints, runs `swift test`, and always stops the
-# ensembles (and any dnsmasq a crashed test process left behind).
+# addresses 127.0.1.N for the DNS tests), builds the real Mesos detectors the interoperability
+# suites drive (Tests/interop), lints, runs `swift test`, and always stops the ensembles (and
+# any dnsmasq a crashed test process left behind).
 #
 #   Tests/run.sh                      all tests
 #   Tests/run.sh --filter NodeTests   extra arguments go to `swift test`
@@ -122,6 +123,12 @@ dns_pid=$!
 wait "$main_pid"
 wait "$fault_pid"
 wait "$dns_pid"
+
+# Real third-party Mesos detectors (mesos-go from Debian, pymesos from PyPI) for the
+# interoperability suites: built once into .build-interop, reused afterwards.
+log "detector harnesses (Tests/interop/setup.sh)"
+Tests/interop/setup.sh "$root/.build-interop" >&2
+export HERALD_INTEROP_DIR=$root/.build-interop
 
 export HERALD_TEST_ZK=$(ZK_ENSEMBLE_DIR=$main_dir ensemble connect-string)
 export HERALD_TEST_FAULT_ZK=$(ZK_ENSEMBLE_DIR=$fault_dir ensemble connect-string)

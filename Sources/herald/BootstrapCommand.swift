@@ -58,8 +58,8 @@ struct BootstrapCommand: AsyncParsableCommand {
                     connectTimeout: .seconds(timeout), credentials: credentials),
                 logger: logger)
             do {
-                report = try await ChrootBootstrap.run(client: client, paths: paths, acl: acl, fixACL: fixACL)
                 if migrate { migration = try await ChrootBootstrap.migrate(client: client, paths: paths) }
+                report = try await ChrootBootstrap.run(client: client, paths: paths, acl: acl, fixACL: fixACL)
             } catch {
                 await client.close()
                 throw error

@@ -13,41 +13,7 @@ import Testing
 @Suite("herald serve", .serialized, .timeLimit(.minutes(3)))
 struct ServeTests {
     /// One `herald serve` process.
-    final class Instance: Sendable {
-        let name: String
-        let directory: String
-        let pid: pid_t
-        private let reaped = NIOLockedValueBox(false)
-
-        var socket: String { directory + "/\(name).sock" }
-        var log: String { directory + "/\(name).log" }
-
-        init(name: String, directory: String, yaml: String) throws {
-            self.name = name
-            self.directory = directory
-            let config = directory + "/\(name).yaml"
-            try yaml.write(toFile: config, atomically: true, encoding: .utf8)
-            pid = try ChildProcess.spawn(
-                CommandLineTests.binary.path, ["serve", "--config", config], output: directory + "/\(name).log")
-        }
-
-        /// Sends `signal`; with `wait`, reaps the process on a thread of its own and returns its status.
-        @discardableResult
-        func stop(_ signal: Int32 = SIGTERM, wait: Bool = true) async -> Int32? {
-            guard !reaped.withLockedValue({ $0 }) else { return nil }
-            kill(pid, signal)
-            guard wait else { return nil }
-            return await reap()
-        }
-
-        func reap() async -> Int32 {
-            let status = await ChildProcess.reap(pid)
-            reaped.withLockedValue { $0 = true }
-            return status
-        }
-
-        var output: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
-    }
+    typealias Instance = HeraldProcess
 
     /// Five instances (three leader hosts, two followers) on a fresh chroot; stopped afterwards.
     static func withCluster<T>(
