@@ -39,8 +39,10 @@ public struct DNSNames: Hashable, Sendable {
 /// The DNS answers published in every snapshot's `dns` map: a pure function of the election and
 /// the registered hosts.
 ///
-/// Every name of `DNSNames.all` is always present, with an empty list when nothing answers, so a
-/// consumer can tell "no leader" (empty) from "not a Herald name" (absent).
+/// Every name of `DNSNames.all` is present, with an empty list when nothing answers, so a
+/// consumer can tell "no leader" (empty) from "not a Herald name" (absent). The one exception is
+/// `follower.…` on a host that does not read the follower list (`followers` nil): absent, since
+/// this host does not know the answer.
 ///
 /// A stale leader (ZooKeeper connection lost, session timeout not yet passed) still maps: it is
 /// the last known leader, and Mesos' own detector keeps reporting it for the same time. Hiding it
@@ -48,17 +50,20 @@ public struct DNSNames: Hashable, Sendable {
 /// most likely still serving. Once the view drops the leader, the names answer nothing.
 public enum DNSMappings {
     public static func records(
-        leader: Snapshot.Member?, candidates: [Snapshot.Member], followers: [SnapshotInput.Follower],
+        leader: Snapshot.Member?, candidates: [Snapshot.Member], followers: [SnapshotInput.Follower]?,
         zooKeeperHosts: [Snapshot.Endpoint], names: DNSNames
     ) -> [String: [Snapshot.Endpoint]] {
         let leaderAnswer = leader.map { [Snapshot.Endpoint(ip: $0.ip, port: $0.port)] } ?? []
-        return [
+        var records = [
             names.leader: leaderAnswer,
             names.master: unique(candidates.map { Snapshot.Endpoint(ip: $0.ip, port: $0.port) }),
-            names.follower: unique(followers.map { Snapshot.Endpoint(ip: $0.ip, port: $0.port) }),
             names.zookeeper: unique(zooKeeperHosts),
             names.leaderSRV: leaderAnswer,
         ]
+        if let followers {
+            records[names.follower] = unique(followers.map { Snapshot.Endpoint(ip: $0.ip, port: $0.port) })
+        }
+        return records
     }
 
     /// Keeps the first occurrence of each answer, in order: two candidates of one master (an old

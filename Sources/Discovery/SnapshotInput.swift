@@ -21,7 +21,8 @@ public struct SnapshotInput: Hashable, Sendable {
     }
 
     public var view: ElectionView
-    public var followers: [Follower]
+    /// Nil on a host that does not read the follower list: `follower.…` is then left out.
+    public var followers: [Follower]?
     /// The ensemble: what `zookeeper.service.<domain>` lists.
     public var zooKeeperHosts: [Snapshot.Endpoint]
     /// `mesos_cluster`.
@@ -36,7 +37,7 @@ public struct SnapshotInput: Hashable, Sendable {
     public var problems: [Snapshot.Problem]
 
     public init(
-        view: ElectionView, followers: [Follower] = [], zooKeeperHosts: [Snapshot.Endpoint] = [], cluster: String,
+        view: ElectionView, followers: [Follower]? = [], zooKeeperHosts: [Snapshot.Endpoint] = [], cluster: String,
         publisher: Snapshot.Publisher, names: DNSNames = DNSNames(), ownID: String? = nil,
         problems: [Snapshot.Problem] = []
     ) {

@@ -89,6 +89,7 @@ public final class ElectionGroup: Sendable {
     let shared: NIOLockedValueBox<Shared>
     let inputs: AsyncStream<DriverInput>
     let post: AsyncStream<DriverInput>.Continuation
+    let sessions = SessionTable()
 
     public init(configuration: Configuration, logger: Logger) {
         self.configuration = configuration
@@ -113,6 +114,12 @@ public final class ElectionGroup: Sendable {
     public var session: SessionInfo? { shared.withLockedValue { $0.session } }
 
     public var statistics: Statistics { shared.withLockedValue { $0.statistics } }
+
+    /// The group's ZooKeeper client now (once one is open) and each new one, one per session,
+    /// until `run()` ends: for a part of the same process that wants to share the session (a
+    /// follower host's registration) rather than open its own. Each client is opened, connected
+    /// and closed by the group, never by its users, and it carries the group's credentials.
+    public func clients() -> AsyncStream<ZooKeeperClient> { sessions.updates() }
 
     /// The epoch of `contender` while it leads, else nil: the check to make before acting as the
     /// leader. It also honours the lease: once most of a session timeout has passed without a
@@ -183,7 +190,7 @@ public final class ElectionGroup: Sendable {
         }
         precondition(!alreadyStarted, "ElectionGroup.run() called twice")
         var driver = ElectionDriver(configuration: configuration, logger: logger, now: .now)
-        let sessions = SessionTable()
+        let sessions = sessions
         let context = Effect.Context(
             post: post, sessions: sessions, zooKeeper: { [shared] in shared.withLockedValue { $0.zooKeeper } },
             logger: logger
@@ -204,6 +211,7 @@ public final class ElectionGroup: Sendable {
             publish(&driver)
             group.cancelAll()
             for effect in final { await effect.perform(context) }
+            sessions.finish()
             for client in sessions.removeAll() { await client.close() }
         }
         let listeners = shared.withLockedValue { state in

@@ -137,6 +137,10 @@ extension ConfigurationKey {
             apply: { c, v throws(KeyProblem) in c.heraldZkSecret = try optional(v) },
             show: { redacted($0.heraldZkSecret) }),
         .init(
+            name: "herald_follower_list", secret: false,
+            apply: { c, v throws(KeyProblem) in c.heraldFollowerList = try v.bool(allowAuto: true) },
+            show: { auto($0.heraldFollowerList, $0.listsFollowers) }),
+        .init(
             name: "herald_zk_path", secret: false,
             apply: { c, v throws(KeyProblem) in c.heraldZkPath = try optionalChroot(v) },
             show: { c in c.heraldZkPath.map { quote("/" + $0) } ?? "null  # \(c.heraldPaths.root)" }),

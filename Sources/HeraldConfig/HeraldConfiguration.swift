@@ -74,6 +74,9 @@ public struct HeraldConfiguration: Hashable, Sendable {
     public var heraldSessionTimeoutMs = 10000
     public var heraldZkUser: String?
     public var heraldZkSecret: String?
+    /// Nil means automatic: read the follower list unless this is a follower host without a DNS
+    /// responder (see `listsFollowers`).
+    public var heraldFollowerList: Bool?
     /// Herald's own znodes, without the leading `/`; nil means `herald/<mesos_cluster>`.
     public var heraldZkPath: String?
     public var heraldZkDnsServer: String?
@@ -100,6 +103,12 @@ extension HeraldConfiguration {
     public var authenticateFrameworks: Bool { mesosAuthenticateFrameworks ?? !mesosCredentials.isEmpty }
 
     public var authenticateFollowers: Bool { mesosAuthenticateFollowers ?? (mesosFollowerSecret != nil) }
+
+    /// Whether this host reads and follows the follower list (`herald_follower_list`): by
+    /// default leader and mixed hosts do, and so does a host that answers DNS; a follower host
+    /// without a local use for the list only registers, so that a join costs the cluster a read
+    /// on a few hosts, not on every host.
+    public var listsFollowers: Bool { heraldFollowerList ?? (mesosMode != .follower || !heraldDnsListen.isEmpty) }
 
     /// The chroot as an absolute znode path, e.g. `/mesos`.
     public var basePath: String { "/" + mesosZkChroot }

@@ -9,16 +9,34 @@ public import ZooKeeper
 /// registration when it is a follower, and the list every host publishes as
 /// `follower.<service>.service.<domain>`.
 ///
-/// It keeps its own ZooKeeper session, apart from the election's: a registration problem must
-/// never touch the election, and the election's session stays minimal. Within a session the
-/// registration is created once (a node left by this host's previous session is replaced); on
-/// expiry, or a whole session timeout without a connection, a new session registers again.
+/// Cost at scale (thousands of follower hosts): a join or leave must not cost every host a read
+/// of the whole list. So
+/// - only a host that needs the list reads it (`lists`: leader and mixed hosts, hosts answering
+///   DNS, or set by `herald_follower_list`); any other host only registers and holds no watch;
+/// - a host that reads it does so at most once per `interval` however many hosts joined
+///   meanwhile (the watch that fired is re-armed by that one read), and reads each member's data
+///   once, when it first appears;
+/// - a host that does not contend shares the election's session (`Session.shared`) instead of
+///   opening a second one; a contending host keeps its registration on a session of its own, so
+///   that the election's session carries nothing else.
+/// Within a session the registration is created once (a node left by this host's previous session
+/// is replaced); on expiry, or a whole session timeout without a connection, it is created again
+/// on the next session.
 ///
 /// During a rolling upgrade, hosts still running an older version register under the legacy
 /// `<base>/herald/followers`. While that node exists it is read too (and watched), and its
 /// entries join the list, so every upgraded host publishes every follower. Nothing here writes
 /// or deletes there: `herald bootstrap --migrate` removes it once no host is registered in it.
 public final class FollowerDirectory: Sendable {
+    /// Where the registration's session comes from.
+    public enum Session: Sendable {
+        /// A session of its own, opened and closed here.
+        case own
+        /// The clients of another part of the process (`ElectionGroup.clients()`), one per
+        /// session, opened and closed by their owner.
+        case shared(@Sendable () -> AsyncStream<ZooKeeperClient>)
+    }
+
     /// What a follower writes into its node (JSON, keys sorted).
     public struct Registration: Hashable, Sendable, Codable {
         public var hostname: String
@@ -41,6 +59,11 @@ public final class FollowerDirectory: Sendable {
     /// Where this host registers and reads: `paths.followers`.
     public var directory: String { paths.followers }
     public let registration: Registration?
+    /// Whether this host reads the list (and watches it) at all.
+    public let lists: Bool
+    /// At most one list read per interval.
+    public let interval: Duration
+    let session: Session
     let acl: [ACL]
     let logger: Logger
     /// The name the directory's failures are reported under.
@@ -58,10 +81,16 @@ public final class FollowerDirectory: Sendable {
     ///   - paths: Herald's znodes; the directory is `paths.followers`.
     ///   - registration: this host's entry, nil when it is not a follower.
     ///   - problems: where a failing session is reported (`followers`) until it works again.
+    ///   - lists: whether to read and follow the list; without it `followers` stays empty.
+    ///   - interval: the least time between two reads of the list.
+    ///   - session: a session of its own, or another part's.
     public init(
         zooKeeper: ZooKeeperConfiguration, paths: HeraldPaths, registration: Registration?, acl: [ACL], logger: Logger,
-        problems: ProblemBoard? = nil
+        problems: ProblemBoard? = nil, lists: Bool = true, interval: Duration = .seconds(1), session: Session = .own
     ) {
+        self.lists = lists
+        self.interval = interval
+        self.session = session
         self.problems = problems
         self.zooKeeper = zooKeeper
         self.paths = paths
@@ -90,6 +119,18 @@ public final class FollowerDirectory: Sendable {
 
     /// Registers and follows the directory, session after session, until cancelled.
     public func run() async {
+        switch session {
+        case .own: await runOwnSessions()
+        case .shared(let clients): await runShared(clients())
+        }
+        let listeners = state.withLockedValue { state in
+            defer { state.listeners = [:] }
+            return Array(state.listeners.values)
+        }
+        for listener in listeners { listener.finish() }
+    }
+
+    private func runOwnSessions() async {
         var failures = 0
         while !Task.isCancelled {
             // A failure here (a server name that does not resolve, say) is retried with backoff:
@@ -116,11 +157,43 @@ public final class FollowerDirectory: Sendable {
             failures += 1
             guard (try? await Task.sleep(for: delay)) != nil else { break }
         }
-        let listeners = state.withLockedValue { state in
-            defer { state.listeners = [:] }
-            return Array(state.listeners.values)
+    }
+
+    /// Follows on each client of `clients` in turn, the newest only: again on the same one after
+    /// a backoff when following failed (a long disconnection, say), until a newer one comes.
+    private func runShared(_ clients: AsyncStream<ZooKeeperClient>) async {
+        let current = NIOLockedValueBox<Task<Void, Never>?>(nil)
+        await withTaskCancellationHandler {
+            for await client in clients {
+                let previous = current.withLockedValue { $0 }
+                previous?.cancel()
+                await previous?.value
+                current.withLockedValue { $0 = Task { await self.followRetrying(client) } }
+            }
+            let last = current.withLockedValue { $0 }
+            last?.cancel()
+            await last?.value
+        } onCancel: {
+            current.withLockedValue { $0 }?.cancel()
         }
-        for listener in listeners { listener.finish() }
+    }
+
+    private func followRetrying(_ client: ZooKeeperClient) async {
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                try await follow(client)
+                failures = 0
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.info("follower directory: following again", metadata: ["reason": "\(error)"])
+                problems?.report(Self.component, "\(error)")
+            }
+            let delay = Self.backoff(failures)
+            failures += 1
+            guard (try? await Task.sleep(for: delay)) != nil else { return }
+        }
     }
 
     static func backoff(_ failures: Int) -> Duration {
@@ -141,6 +214,7 @@ public final class FollowerDirectory: Sendable {
         var cache: [String: Registration?] = [:]
         var current = Listing(directory: directory)
         var legacy: Listing? = Listing(directory: paths.legacyFollowers)
+        var lastRead: ContinuousClock.Instant?
         while !Task.isCancelled {
             do {
                 if !prepared {
@@ -148,6 +222,18 @@ public final class FollowerDirectory: Sendable {
                     if let registration { try await register(registration, client: client) }
                     prepared = true
                 }
+                guard lists else {
+                    // Registered; nothing to watch. Wait for the session to end.
+                    problems?.clear(Self.component)
+                    try await awaitChange([], client: client)
+                    continue
+                }
+                // Coalesce: however many members came and went since the last read, one read
+                // per interval sees them all.
+                if let lastRead, case let wait = lastRead + interval - .now, wait > .zero {
+                    try await Task.sleep(for: wait)
+                }
+                lastRead = .now
                 try await current.refresh(client)
                 do {
                     try await legacy?.refresh(client)
@@ -229,7 +315,7 @@ public final class FollowerDirectory: Sendable {
         }
     }
 
-    /// Waits for the directory to change; throws when the session ends or stays disconnected for
+    /// Waits for one of `watches` to fire (with none, only for the session to end); throws when the session ends or stays disconnected for
     /// a whole session timeout (the Mesos detector rule), so that `run` starts a new one. Every
     /// outage is timed, not only the first: a reconnect clears the clock, the next loss starts it.
     private func awaitChange(_ watches: [Watch], client: ZooKeeperClient) async throws {

@@ -1,4 +1,5 @@
 public import Discovery
+import Election
 public import Logging
 public import ServiceLifecycle
 public import UnixSignals
@@ -34,9 +35,13 @@ public struct HeraldServer: Sendable {
         self.plan = plan
         self.problems = problems
         election = ElectionService(plan: plan, logger: logger, demotionGate: demotionGate)
+        // A host that does not contend registers on the election's session: one session per
+        // follower host. A contending host keeps the election's session to the election.
+        let group = election.group
         followers = FollowerDirectory(
             zooKeeper: plan.zooKeeper, paths: plan.paths, registration: plan.registration, acl: plan.acl,
-            logger: logger, problems: problems)
+            logger: logger, problems: problems, lists: plan.listsFollowers,
+            session: plan.candidate == nil ? .shared({ group.clients() }) : .own)
         discovery = DiscoveryServer(
             configuration: .init(
                 socketPath: plan.socketPath, maximumConnections: plan.socketMaximumConnections,
@@ -80,5 +85,8 @@ struct UntilShutdown: Service, CustomStringConvertible {
 
     func run() async throws {
         try await cancelWhenGracefulShutdown { try await body() }
+        // A body whose input ended first (the follower directory on the election's session, which
+        // stops before it) waits for its own turn: a service that returns early fails the group.
+        try? await gracefulShutdown()
     }
 }

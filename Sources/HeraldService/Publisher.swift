@@ -71,7 +71,8 @@ public final class Publisher: Service, Sendable {
     /// The first input, published before anything is known (`disconnected`).
     public static func initialInput(plan: ServicePlan) -> SnapshotInput {
         SnapshotInput(
-            view: .initial(required: plan.required, sessionTimeout: plan.sessionTimeout), followers: [],
+            view: .initial(required: plan.required, sessionTimeout: plan.sessionTimeout),
+            followers: plan.listsFollowers ? [] : nil,
             zooKeeperHosts: plan.zooKeeperHosts, cluster: plan.cluster,
             publisher: .init(
                 mode: plan.publisherMode, role: plan.candidate == nil ? .observer : .candidate, hostname: plan.hostname),
@@ -140,7 +141,8 @@ public final class Publisher: Service, Sendable {
         let input = state.withLockedValue { state in
             SnapshotInput(
                 view: state.view,
-                followers: state.followers.map { .init(hostname: $0.hostname, ip: $0.ip, port: $0.port) },
+                followers: plan.listsFollowers
+                    ? state.followers.map { .init(hostname: $0.hostname, ip: $0.ip, port: $0.port) } : nil,
                 zooKeeperHosts: plan.zooKeeperHosts, cluster: plan.cluster,
                 publisher: .init(mode: plan.publisherMode, role: state.role, hostname: plan.hostname),
                 names: plan.names,

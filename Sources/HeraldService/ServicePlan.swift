@@ -20,6 +20,8 @@ public struct ServicePlan: Sendable {
     public var basePath: String
     /// Herald's own znodes, outside the base path (`herald_zk_path`).
     public var paths: HeraldPaths
+    /// Whether this host reads the follower list (`herald_follower_list`).
+    public var listsFollowers: Bool
     public var required: Int
     /// The ACL of the base path and of Herald's nodes (Mesos': open, or world-read plus the
     /// digest identity).
@@ -65,6 +67,7 @@ public struct ServicePlan: Sendable {
         zooKeeperHosts = entries.compactMap(Self.endpoint)
         basePath = configuration.basePath
         paths = configuration.heraldPaths
+        listsFollowers = configuration.listsFollowers
         required = configuration.quorum(zooKeeperHostCount: max(entries.count, 1))
         acl = ChrootBootstrap.desiredACL(user: configuration.heraldZkUser, secret: configuration.heraldZkSecret)
         candidate =

@@ -89,12 +89,17 @@ struct ServeTests {
 
     @Test("five processes: one leader, reported by every follower socket with its DNS names")
     func agreement() async throws {
-        try await Self.withCluster { leaders, followers in
+        // f1 reads the follower list (herald_follower_list: true); f2, a follower host with no
+        // use for it, only registers, on the election's session.
+        try await Self.withCluster { name in
+            name == "f1" ? "herald_follower_list: true" : ""
+        } _: { leaders, followers in
             var seen: [Snapshot.Member] = []
             for follower in followers {
+                let lists = follower.name == "f1"
                 let (snapshot, _) = try await Self.snapshot(follower, "a leader, 3 candidates, 2 followers") {
                     $0.state == .elected && $0.candidates.count == 3
-                        && $0.dns["follower.mesos.service.consul"]?.count == 2
+                        && (lists ? $0.dns["follower.mesos.service.consul"]?.count == 2 : true)
                 }
                 seen.append(snapshot.leader!)
                 #expect(snapshot.quorum == .init(required: 2, present: 3))
@@ -102,13 +107,22 @@ struct ServeTests {
                 #expect(
                     snapshot.dns["leader.mesos.service.consul"] == [.init(ip: "127.0.0.1", port: snapshot.leader!.port)]
                 )
-                #expect(snapshot.dns["follower.mesos.service.consul"]?.count == 2)
+                #expect(snapshot.dns["follower.mesos.service.consul"]?.count == (lists ? 2 : nil))
                 #expect(snapshot.dns["master.mesos.service.consul"]?.count == 3)
             }
+            // One ZooKeeper session per follower host; a leader host keeps its election's apart.
+            let ensemblePorts = Set(
+                try TestEnsemble.servers.split(separator: ",").compactMap {
+                    $0.split(separator: ":").last.flatMap { Int($0) }
+                })
+            #expect(followers[1].establishedRemotePorts.filter(ensemblePorts.contains).count == 1)
+            #expect(leaders[0].establishedRemotePorts.filter(ensemblePorts.contains).count == 2)
             #expect(Set(seen).count == 1, "the followers agree: \(seen.map(\.hostname))")
             let leaderName = try #require(seen.first?.hostname)
             for leader in leaders {
-                let (own, _) = try await Self.snapshot(leader, "its own view") { $0.state == .elected }
+                let (own, _) = try await Self.snapshot(leader, "its own view, with the followers") {
+                    $0.state == .elected && $0.dns["follower.mesos.service.consul"]?.count == 2
+                }
                 #expect(own.leader?.hostname == leaderName)
                 #expect(own.publisher.role == (leader.name == leaderName ? .leader : .candidate))
             }
