@@ -166,6 +166,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "follower-churn",
+            dependencies: [
+                "BenchmarkSupport",
+                "HeraldTestSupport",
+                "HeraldService",
+                "Election",
+                "MesosLayout",
+                "ZooKeeper",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/Sources/follower-churn",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "serve-failover",
             dependencies: [
                 "BenchmarkSupport",
