@@ -191,6 +191,18 @@ struct ConfigurationTests {
         #expect(errors(yaml) == [expected])
     }
 
+    @Test("the follower list is read by leader and mixed hosts and by DNS responders, unless set")
+    func followerList() throws {
+        #expect(try load("mesos_mode: leader").listsFollowers)
+        #expect(try load("mesos_mode: mixed").listsFollowers)
+        #expect(try !load("mesos_mode: follower").listsFollowers)
+        #expect(try load("mesos_mode: follower\nherald_dns_listen: 127.0.0.1:8653").listsFollowers)
+        #expect(try load("mesos_mode: follower\nherald_follower_list: true").listsFollowers)
+        #expect(try !load("mesos_mode: leader\nherald_follower_list: false").listsFollowers)
+        #expect(ConfigurationLoader.describe(try load("mesos_mode: follower")).contains("herald_follower_list: auto"))
+        #expect(errors("herald_follower_list: sometimes").count == 1)
+    }
+
     @Test("Herald's own path: /herald/<mesos_cluster> by default, configurable, never inside the Mesos chroot")
     func heraldPath() throws {
         let defaults = try load("")

@@ -2,7 +2,7 @@ public import Foundation
 import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
-    public import Glibc
+    import Glibc
 #endif
 
 /// One `herald serve` process of the built binary, with its configuration, socket and log in
