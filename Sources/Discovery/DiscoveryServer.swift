@@ -97,6 +97,10 @@ public final class DiscoveryServer: Sendable {
     /// The snapshot that `get` answers right now (aged by the lease rule).
     public var current: Snapshot { store.refresh().snapshot }
 
+    /// The same snapshot as `current`, cheaper to read often: it is aged again only once the
+    /// lease rule may have changed it.
+    public var currentForLookups: Snapshot { store.fresh().snapshot }
+
     /// Publishes a new input; returns the new snapshot, or nil when the input did not change it.
     @discardableResult
     public func publish(_ input: SnapshotInput) -> Snapshot? {
