@@ -23,8 +23,22 @@ public struct DNSRequest: Hashable, Sendable {
 
     /// The question's name in lower case without the trailing dot: `leader.mesos.service.consul`;
     /// the root is the empty string.
-    public var name: String {
-        labels.map { String(decoding: $0.map(Self.lowercased), as: UTF8.self) }.joined(separator: ".")
+    public let name: String
+
+    public init(id: UInt16, flags: UInt16, labels: [[UInt8]], type: UInt16, klass: UInt16, edns: EDNS?) {
+        self.id = id
+        self.flags = flags
+        self.labels = labels
+        self.type = type
+        self.klass = klass
+        self.edns = edns
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(labels.reduce(0) { $0 + $1.count + 1 })
+        for label in labels {
+            if !bytes.isEmpty { bytes.append(0x2e) }
+            for byte in label { bytes.append(Self.lowercased(byte)) }
+        }
+        name = String(decoding: bytes, as: UTF8.self)
     }
 
     public var opcode: UInt8 { UInt8((flags >> 11) & 0xf) }

@@ -5,15 +5,19 @@ struct DNSWriter {
     private var answers = 0
     private var authorities = 0
     private var additionals = 0
-    /// Lower-case name suffix → where it was written, for compression pointers.
+    /// Lower-case name suffix → where it was written, for compression pointers; the question's
+    /// suffixes are added on first use (most answers only ever point at the whole question).
     private var offsets: [String: Int] = [:]
     private let questionName: String
+    private let questionLabels: [[UInt8]]
+    private var questionIndexed = false
 
     /// The header (QR, the opcode and RD of the query, AA when `authoritative`, `code`) and the
     /// question.
     init(request: DNSRequest, code: UInt8, authoritative: Bool) {
         bytes.reserveCapacity(256)
         questionName = request.name
+        questionLabels = request.labels
         let flags = 0x8000 | (request.flags & 0x7900) | (authoritative ? 0x0400 : 0) | UInt16(code & 0xf)
         append16(request.id)
         append16(flags)
@@ -21,7 +25,7 @@ struct DNSWriter {
         append16(0)
         append16(0)
         append16(0)
-        appendName(request.labels)
+        appendRaw(request.labels)
         append16(request.type)
         append16(request.klass)
     }
@@ -97,7 +101,33 @@ struct DNSWriter {
         additionals += 1
     }
 
+    /// The question as asked, at offset 12.
+    private mutating func appendRaw(_ labels: [[UInt8]]) {
+        for label in labels {
+            bytes.append(UInt8(label.count))
+            bytes += label
+        }
+        bytes.append(0)
+    }
+
+    /// A name, as a pointer to the question when it is the question's name, else with
+    /// compression against every suffix written so far.
     private mutating func appendName(_ name: String) {
+        if name == questionName, !name.isEmpty {
+            append16(0xc00c)
+            return
+        }
+        if !questionIndexed {
+            questionIndexed = true
+            var offset = 12
+            for index in questionLabels.indices {
+                let suffix = questionLabels[index...].map {
+                    String(decoding: $0.map(DNSRequest.lowercased), as: UTF8.self)
+                }.joined(separator: ".")
+                offsets[suffix] = offset
+                offset += 1 + questionLabels[index].count
+            }
+        }
         appendName(name.isEmpty ? [] : name.split(separator: ".").map { Array($0.utf8) })
     }
 
