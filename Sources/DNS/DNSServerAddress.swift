@@ -70,7 +70,9 @@ public enum IPv4 {
     }
 
     public static func isIPv6Literal(_ text: String) -> Bool {
-        var address = in6_addr()
+        // 16 bytes, the size of an in6_addr (written as bytes: the struct's Swift import depends on
+        // which module brought the header in first).
+        var address = [UInt8](repeating: 0, count: 16)
         return !text.isEmpty && inet_pton(AF_INET6, text, &address) == 1
     }
 

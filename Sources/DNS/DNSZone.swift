@@ -126,8 +126,8 @@ public struct DNSZone: Sendable {
 /// IPv6 literals to their 16 bytes.
 enum IPv6 {
     static func parse(_ text: String) -> [UInt8]? {
-        var address = in6_addr()
+        var address = [UInt8](repeating: 0, count: 16)
         guard !text.isEmpty, inet_pton(AF_INET6, text, &address) == 1 else { return nil }
-        return withUnsafeBytes(of: &address) { Array($0) }
+        return address
     }
 }
