@@ -63,10 +63,9 @@ public enum DNSAnswerer {
         else {
             return respond(request, code: .refused, authoritative: false)
         }
-        guard zone.contains(name) else {
+        guard let records = zone.records[name] ?? (zone.contains(name) ? DNSZone.Records() : nil) else {
             return negative(request, zone: zone, code: .nameError, limit: limit)
         }
-        let records = zone.records[name] ?? DNSZone.Records()
         if records.failing { return respond(request, code: .serverFailure, authoritative: false) }
 
         let type = request.type

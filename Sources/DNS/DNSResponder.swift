@@ -9,7 +9,8 @@ public import NIOPosix
 
 /// A DNS server on one address, UDP and TCP on the same port, answering every query from the
 /// zone `zone()` returns at that moment (see `DNSAnswerer` for the rules). A change of the
-/// zone is answered from the next query on: nothing is cached here.
+/// zone is answered from the next query on: an answer is reused only for the same query to the
+/// same zone (`AnswerCache`).
 ///
 /// UDP queries are answered on the event loop, in the handler that reads them: no task, no
 /// allocation beyond the answer. Each TCP connection carries any number of length-prefixed
@@ -159,6 +160,7 @@ final class UDPQueryHandler: ChannelInboundHandler {
     typealias OutboundOut = AddressedEnvelope<ByteBuffer>
 
     private let zone: @Sendable () -> DNSZone
+    private var cache = AnswerCache()
 
     init(zone: @escaping @Sendable () -> DNSZone) {
         self.zone = zone
@@ -166,8 +168,8 @@ final class UDPQueryHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = Self.unwrapInboundIn(data)
-        guard let answer = DNSAnswerer.respond(to: envelope.data.readableBytesView, zone: zone(), transport: .udp)
-        else { return }
+        let packet = Array(envelope.data.readableBytesView)
+        guard let answer = cache.respond(to: packet, zone: zone(), transport: .udp) else { return }
         let buffer = context.channel.allocator.buffer(bytes: answer)
         context.write(
             Self.wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: buffer)), promise: nil)
@@ -187,6 +189,7 @@ final class TCPQueryHandler: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     private let zone: @Sendable () -> DNSZone
+    private var cache = AnswerCache(capacity: 64)
 
     init(zone: @escaping @Sendable () -> DNSZone) {
         self.zone = zone
@@ -194,7 +197,8 @@ final class TCPQueryHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let message = Self.unwrapInboundIn(data)
-        guard let answer = DNSAnswerer.respond(to: message.readableBytesView, zone: zone(), transport: .tcp) else {
+        let packet = Array(message.readableBytesView)
+        guard let answer = cache.respond(to: packet, zone: zone(), transport: .tcp) else {
             // Not a query (a response, or shorter than a header): the stream cannot be trusted.
             context.close(promise: nil)
             return

@@ -82,6 +82,12 @@ public struct DNSZone: Sendable {
     public let records: [String: Records]
     /// Every name that exists: the records' names and their ancestors up to the domain.
     private let existing: Set<String>
+    /// `.<domain>`, for the test of `isInside` on every query.
+    private let dottedDomain: String
+    /// Tells this zone from any other, copies included (see `AnswerCache`).
+    let identity = Identity()
+
+    final class Identity: Sendable {}
 
     public init(domain: String, ttl: UInt32 = 0, serial: UInt32 = 1, records: [String: Records]) {
         let domain = Self.normalized(domain)
@@ -105,12 +111,15 @@ public struct DNSZone: Sendable {
         }
         self.records = normalized
         self.existing = existing
+        dottedDomain = "." + domain
     }
 
     public func contains(_ name: String) -> Bool { existing.contains(name) }
 
     /// Whether `name` is the domain or below it.
-    public func isInside(_ name: String) -> Bool { Self.isInside(name, domain: domain) }
+    public func isInside(_ name: String) -> Bool {
+        domain.isEmpty || name.hasSuffix(dottedDomain) || name == domain
+    }
 
     static func isInside(_ name: String, domain: String) -> Bool {
         domain.isEmpty || name == domain || name.hasSuffix("." + domain)

@@ -41,13 +41,11 @@ public final class DNSAnswers: Sendable {
 
     /// The zone of the current snapshot.
     public func zone() -> DNSZone {
-        guard let source = state.withLockedValue({ $0.source }) else {
-            return Self.zone(of: nil, names: names, ttl: ttl)
-        }
+        let (source, cached) = state.withLockedValue { ($0.source, $0.cached) }
+        guard let source else { return Self.zone(of: nil, names: names, ttl: ttl) }
         let snapshot = source()
-        if let cached = state.withLockedValue({ $0.cached }), cached.revision == snapshot.revision {
-            return cached.zone
-        }
+        // The cached zone may be a revision behind `snapshot`: then it is built again.
+        if let cached, cached.revision == snapshot.revision { return cached.zone }
         let zone = Self.zone(of: snapshot, names: names, ttl: ttl)
         state.withLockedValue { state in
             if (state.cached?.revision ?? 0) <= snapshot.revision { state.cached = (snapshot.revision, zone) }

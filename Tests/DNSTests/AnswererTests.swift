@@ -187,3 +187,35 @@ struct AnswererTests {
         }
     }
 }
+
+@Suite("DNS answer cache")
+struct AnswerCacheTests {
+    @Test("the same query gets the same answer under its own id; another zone, a new answer")
+    func reuse() throws {
+        var cache = AnswerCache(capacity: 4)
+        let zone = Fixture.zone()
+        let firstAnswer = cache.respond(
+            to: Query.make("leader.mesos.service.consul", id: 1), zone: zone, transport: .udp)
+        let first = try #require(firstAnswer)
+        let secondAnswer = cache.respond(
+            to: Query.make("leader.mesos.service.consul", id: 2), zone: zone, transport: .udp)
+        let second = try #require(secondAnswer)
+        #expect(try Decoded(first).id == 1 && Decoded(second).id == 2)
+        #expect(first.dropFirst(2) == second.dropFirst(2))
+        let movedAnswer = cache.respond(
+            to: Query.make("leader.mesos.service.consul", id: 3), zone: Fixture.zone(leader: "10.0.0.2"),
+            transport: .udp)
+        let moved = try #require(movedAnswer)
+        #expect(try Decoded(moved).answers == ["leader.mesos.service.consul 0 A 10.0.0.2"])
+        // Past its capacity it starts again rather than grow.
+        for index in 0..<10 {
+            _ = cache.respond(to: Query.make("n\(index).consul"), zone: zone, transport: .udp)
+        }
+        let short = cache.respond(to: [1, 2, 3], zone: zone, transport: .udp)
+        #expect(short == nil)
+        let againAnswer = cache.respond(
+            to: Query.make("leader.mesos.service.consul", id: 4), zone: zone, transport: .udp)
+        let again = try #require(againAnswer)
+        #expect(try Decoded(again).answers == ["leader.mesos.service.consul 0 A 10.0.0.1"])
+    }
+}
