@@ -70,7 +70,8 @@ extension ServeTests {
         #expect(bad.status == 2)
         #expect(bad.output.split(separator: "\n").count == 1, "\(bad.output)")
         #expect(
-            bad.output.contains(": herald_dns_listen: 'localhost:8653' is not an address to listen on"), "\(bad.output)")
+            bad.output.contains(": herald_dns_listen: 'localhost:8653' is not an address to listen on"), "\(bad.output)"
+        )
 
         // The port is taken (over UDP here): nothing starts.
         let taken = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
