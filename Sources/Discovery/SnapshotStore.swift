@@ -75,6 +75,15 @@ final class SnapshotStore: Sendable {
         }
     }
 
+    /// The revision `fresh()` would give, without copying the snapshot.
+    func freshRevision() -> UInt64 {
+        let now = ContinuousClock.now
+        return state.withLockedValue { state in
+            if state.published.isExpired(at: now) { _ = update(&state, now: now) }
+            return state.published.revision
+        }
+    }
+
     /// Publishes `input` unless its snapshot equals the current one (apart from the revision).
     /// Returns the new snapshot, or nil when nothing changed.
     func publish(_ input: SnapshotInput) -> Snapshot? {

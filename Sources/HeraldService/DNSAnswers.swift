@@ -24,8 +24,25 @@ public final class DNSAnswers: Sendable {
     private let state = NIOLockedValueBox<State>(State())
 
     private struct State {
-        var source: (@Sendable () -> Snapshot)?
+        var source: Source?
         var cached: (revision: UInt64, zone: DNSZone)?
+    }
+
+    /// Where snapshots come from: the current revision (asked on every query) and the snapshot
+    /// (asked when the revision is not the one the cached zone was built from).
+    public struct Source: Sendable {
+        public var revision: @Sendable () -> UInt64
+        public var snapshot: @Sendable () -> Snapshot
+
+        public init(revision: @escaping @Sendable () -> UInt64, snapshot: @escaping @Sendable () -> Snapshot) {
+            self.revision = revision
+            self.snapshot = snapshot
+        }
+
+        /// The socket's snapshots, aged by the lease rule as the socket ages them.
+        public static func discovery(_ server: DiscoveryServer) -> Source {
+            Source(revision: { server.revisionForLookups }, snapshot: { server.currentForLookups })
+        }
     }
 
     public init(names: DNSNames, ttl: UInt32 = 0) {
@@ -33,9 +50,9 @@ public final class DNSAnswers: Sendable {
         self.ttl = ttl
     }
 
-    /// Answers from `source` from now on (e.g. `{ discovery.currentForLookups }`); until then the
-    /// leader names answer SERVFAIL and the others nothing.
-    public func attach(_ source: @escaping @Sendable () -> Snapshot) {
+    /// Answers from `source` from now on; until then the leader names answer SERVFAIL and the
+    /// others nothing.
+    public func attach(_ source: Source) {
         state.withLockedValue { $0.source = source }
     }
 
@@ -43,9 +60,8 @@ public final class DNSAnswers: Sendable {
     public func zone() -> DNSZone {
         let (source, cached) = state.withLockedValue { ($0.source, $0.cached) }
         guard let source else { return Self.zone(of: nil, names: names, ttl: ttl) }
-        let snapshot = source()
-        // The cached zone may be a revision behind `snapshot`: then it is built again.
-        if let cached, cached.revision == snapshot.revision { return cached.zone }
+        if let cached, cached.revision == source.revision() { return cached.zone }
+        let snapshot = source.snapshot()
         let zone = Self.zone(of: snapshot, names: names, ttl: ttl)
         state.withLockedValue { state in
             if (state.cached?.revision ?? 0) <= snapshot.revision { state.cached = (snapshot.revision, zone) }

@@ -103,8 +103,7 @@ struct ServeCommand: AsyncParsableCommand {
                     ) { group.setServers($0) })
             ]
         }
-        let discovery = server.discovery
-        dns?.answers.attach { discovery.currentForLookups }
+        dns?.answers.attach(.discovery(server.discovery))
         let group = server.serviceGroup(logger: logger, gracefulShutdownSignals: [])
         let signals = SignalHandling(group: group, logger: logger, limit: .seconds(shutdownTimeout))
         defer { signals.cancel() }

@@ -64,7 +64,7 @@ struct DNSAnswersTests {
         let answers = DNSAnswers(names: Self.names)
         #expect(answers.zone().records["leader.mesos.service.consul"]?.failing == true, "nothing attached yet")
         let current = SharedValue(Self.snapshot(revision: 1))
-        answers.attach { current.value }
+        answers.attach(.init(revision: { current.value.revision }, snapshot: { current.value }))
         #expect(answers.zone().serial == 1)
         current.value = Self.snapshot(leader: false, revision: 2)
         let zone = answers.zone()
