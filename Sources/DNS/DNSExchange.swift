@@ -6,14 +6,19 @@ import NIOPosix
 #endif
 
 /// One A query to one server: over UDP with a retry, and over TCP when the UDP reply is
-/// truncated. Runs on SwiftNIO's event loops (`NIOAsyncChannel`), so a waiting query holds no
-/// thread, and cancelling the task closes the channel.
+/// truncated. Runs on a SwiftNIO event loop of its own (`NIOAsyncChannel`), so a waiting query
+/// holds no thread, and cancelling the task closes the channel.
 struct DNSExchange {
     let server: DNSServerAddress
     let name: String
     let timeout: Duration
     let attempts: Int
-    var group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    var group: any EventLoopGroup = Self.group
+
+    /// The client's own event loop, one thread for every look-up of the process: a busy socket
+    /// server on NIO's shared loops (thousands of local clients) never delays finding the
+    /// ZooKeeper servers, and a look-up never waits behind them.
+    static let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
     /// Why one attempt ended without a reply; the next attempt may do better.
     private enum Transient: Error {
