@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
@@ -177,25 +178,29 @@ struct DNSExchange {
 
     /// Runs `body` for at most `timeout`; then closes `channel` (which ends any read) and throws
     /// `Transient.timedOut`. Cancelling the task closes the channel too.
-    private func withDeadline<T: Sendable>(
-        closing channel: any Channel, _ body: @escaping @Sendable () async throws -> T
-    ) async throws -> T {
-        let timeout = timeout
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return nil
-            }
-            defer {
-                group.cancelAll()
+    ///
+    /// The timer runs on the channel's event loop, not as a sleeping task: a look-up then needs
+    /// the cooperative pool only to resume, so it keeps its time when the pool is busy.
+    private func withDeadline<T>(closing channel: any Channel, _ body: () async throws -> T) async throws -> T {
+        let expired = NIOLockedValueBox(false)
+        let timer = channel.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
+            expired.withLockedValue { $0 = true }
+            channel.close(promise: nil)
+        }
+        defer {
+            timer.cancel()
+            channel.close(promise: nil)
+        }
+        do {
+            return try await withTaskCancellationHandler {
+                try await body()
+            } onCancel: {
                 channel.close(promise: nil)
             }
-            guard let first = try await group.next(), let result = first else {
-                try Task.checkCancellation()
-                throw Transient.timedOut
-            }
-            return result
+        } catch {
+            try Task.checkCancellation()
+            if expired.withLockedValue({ $0 }) { throw Transient.timedOut }
+            throw error
         }
     }
 
