@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "herald", targets: ["herald"]),
         .library(name: "ZooKeeper", targets: ["ZooKeeper"]),
         .library(name: "MesosLayout", targets: ["MesosLayout"]),
+        .library(name: "DNS", targets: ["DNS"]),
         .library(name: "HeraldConfig", targets: ["HeraldConfig"]),
         .library(name: "Election", targets: ["Election"]),
         .library(name: "Discovery", targets: ["Discovery"]),
@@ -55,8 +56,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "DNS",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "HeraldConfig",
             dependencies: [
+                "DNS",
                 "MesosLayout",
                 "ZooKeeper",
                 .product(name: "Yams", package: "Yams"),
@@ -90,6 +102,7 @@ let package = Package(
         .target(
             name: "HeraldService",
             dependencies: [
+                "DNS",
                 "Election",
                 "Discovery",
                 "HeraldConfig",
@@ -110,6 +123,7 @@ let package = Package(
         .executableTarget(
             name: "herald",
             dependencies: [
+                "DNS",
                 "ZooKeeper",
                 "MesosLayout",
                 "HeraldConfig",
@@ -233,9 +247,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "DNSTests",
+            dependencies: [
+                "DNS", "HeraldTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "HeraldConfigTests",
             dependencies: [
-                "HeraldConfig", "MesosLayout", "ZooKeeper", "HeraldTestSupport",
+                "DNS", "HeraldConfig", "MesosLayout", "ZooKeeper", "HeraldTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("Fixtures")],
@@ -253,7 +277,7 @@ let package = Package(
         .testTarget(
             name: "HeraldServiceTests",
             dependencies: [
-                "HeraldService", "HeraldConfig", "Election", "Discovery", "MesosLayout", "ZooKeeper",
+                "DNS", "HeraldService", "HeraldConfig", "Election", "Discovery", "MesosLayout", "ZooKeeper",
                 "HeraldTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -292,7 +316,7 @@ let package = Package(
         .testTarget(
             name: "heraldTests",
             dependencies: [
-                "herald", "HeraldTestSupport", "Discovery",
+                "herald", "HeraldTestSupport", "Discovery", "DNS",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings

@@ -30,6 +30,10 @@ need_packages=()
 [ -f /usr/share/java/zookeeper.jar ] || need_packages+=(zookeeper)
 command -v java >/dev/null 2>&1 || need_packages+=(default-jre-headless)
 [ -x /usr/sbin/dnsmasq ] || command -v dnsmasq >/dev/null 2>&1 || need_packages+=(dnsmasq-base)
+# The DNS responder's tests ask it with real clients: dig, dnspython, and through unbound.
+[ -x /usr/bin/dig ] || need_packages+=(bind9-dnsutils)
+[ -x /usr/sbin/unbound ] || need_packages+=(unbound)
+/usr/bin/python3 -c 'import dns.message' >/dev/null 2>&1 || need_packages+=(python3-dnspython)
 if [ $faults = 1 ] && [ "$(id -u)" = 0 ]; then
   command -v ip >/dev/null 2>&1 && command -v tc >/dev/null 2>&1 || need_packages+=(iproute2)
   command -v iptables >/dev/null 2>&1 || need_packages+=(iptables)
@@ -55,17 +59,20 @@ cleanup() {
   ZK_ENSEMBLE_DIR=$main_dir ZK_BASE_PORT=$main_port ensemble stop >/dev/null 2>&1 || true
   ZK_ENSEMBLE_DIR=$fault_dir ZK_BASE_PORT=$fault_port ensemble stop >/dev/null 2>&1 || true
   ZK_ENSEMBLE_DIR=$dns_dir ZK_BASE_PORT=$dns_port ensemble stop >/dev/null 2>&1 || true
-  # dnsmasq of the DNS tests: /tmp/herald-dnsmasq-OWNERPID-*; only those whose test process is gone.
-  local pidfile dir owner pid
-  for pidfile in /tmp/herald-dnsmasq-*/dnsmasq.pid; do
-    [ -f "$pidfile" ] || continue
-    dir=${pidfile%/dnsmasq.pid}
-    owner=${dir#/tmp/herald-dnsmasq-}
-    owner=${owner%%-*}
-    [ -d "/proc/$owner" ] && continue
-    pid=$(cat "$pidfile" 2>/dev/null || true)
-    if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = dnsmasq ]; then kill -KILL "$pid" 2>/dev/null || true; fi
-    rm -rf "$dir"
+  # dnsmasq and unbound of the DNS tests: /tmp/herald-PROGRAM-OWNERPID-*; only those whose test
+  # process is gone.
+  local pidfile dir owner pid program
+  for program in dnsmasq unbound; do
+    for pidfile in /tmp/herald-$program-*/$program.pid; do
+      [ -f "$pidfile" ] || continue
+      dir=${pidfile%/$program.pid}
+      owner=${dir#/tmp/herald-$program-}
+      owner=${owner%%-*}
+      [ -d "/proc/$owner" ] && continue
+      pid=$(cat "$pidfile" 2>/dev/null || true)
+      if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = $program ]; then kill -KILL "$pid" 2>/dev/null || true; fi
+      rm -rf "$dir"
+    done
   done
 }
 if [ $faults = 1 ]; then
@@ -147,9 +154,12 @@ if [ $# -gt 0 ]; then
   swift test "${args[@]}" "$@"
 else
   # Tests that measure the whole process (threads, descriptors, memory) or a latency bound (the
-  # lease's 200 ms from SIGCONT to on_demoted) run in a second pass on their own: alongside the
-  # others they would count the others' connections and buffers, or wait for their CPU.
-  isolated='LoadTests|SessionTests/noLeaks|LeaseTests'
+  # lease's 200 ms from SIGCONT to on_demoted; a DNS look-up's refusal "at once" and its bounded
+  # timeout; the DNS fuzz run's memory), and the DNS responder
+  # asked by dig, dnspython, dnsmasq and unbound (dozens of processes), run in a second pass on
+  # their own: alongside the others they would count the others' connections and buffers, or
+  # wait for their CPU, or take it from them.
+  isolated='LoadTests|SessionTests/noLeaks|LeaseTests|DNSResolverTests|FuzzTests|ResponderTests'
   log "swift test ${args[*]} --skip '$isolated'"
   swift test "${args[@]}" --skip "$isolated"
   log "swift test ${args[*]} --filter '$isolated' (process-wide measurements, alone)"

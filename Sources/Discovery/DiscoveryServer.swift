@@ -97,6 +97,14 @@ public final class DiscoveryServer: Sendable {
     /// The snapshot that `get` answers right now (aged by the lease rule).
     public var current: Snapshot { store.refresh().snapshot }
 
+    /// The same snapshot as `current`, cheaper to read often: it is aged again only once the
+    /// lease rule may have changed it.
+    public var currentForLookups: Snapshot { store.fresh().snapshot }
+
+    /// The revision of `currentForLookups`, cheaper still: a reader that keeps what it built from
+    /// a revision asks for the snapshot only when this changes.
+    public var revisionForLookups: UInt64 { store.freshRevision() }
+
     /// Publishes a new input; returns the new snapshot, or nil when the input did not change it.
     @discardableResult
     public func publish(_ input: SnapshotInput) -> Snapshot? {

@@ -63,6 +63,27 @@ final class SnapshotStore: Sendable {
         }
     }
 
+    /// The current snapshot, aged only when the lease rule may have changed it since it was
+    /// made: what `refresh()` gives, without rebuilding the snapshot on every call (for the DNS
+    /// responder, which reads it for every query).
+    func fresh() -> Published {
+        let now = ContinuousClock.now
+        return state.withLockedValue { state in
+            if !state.published.isExpired(at: now) { return state.published }
+            _ = update(&state, now: now)
+            return state.published
+        }
+    }
+
+    /// The revision `fresh()` would give, without copying the snapshot.
+    func freshRevision() -> UInt64 {
+        let now = ContinuousClock.now
+        return state.withLockedValue { state in
+            if state.published.isExpired(at: now) { _ = update(&state, now: now) }
+            return state.published.revision
+        }
+    }
+
     /// Publishes `input` unless its snapshot equals the current one (apart from the revision).
     /// Returns the new snapshot, or nil when nothing changed.
     func publish(_ input: SnapshotInput) -> Snapshot? {

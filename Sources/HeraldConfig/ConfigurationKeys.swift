@@ -158,8 +158,13 @@ extension ConfigurationKey {
             show: { quote($0.heraldDnsService) }),
         .init(
             name: "herald_dns_listen", secret: false,
-            apply: { c, v throws(KeyProblem) in c.heraldDnsListen = try listenAddress(v) },
+            apply: { c, v throws(KeyProblem) in c.heraldDnsListen = try dnsListen(v) },
             show: { quote($0.heraldDnsListen) }),
+        .init(
+            name: "herald_dns_ttl", secret: false,
+            apply: { c, v throws(KeyProblem) in
+                c.heraldDnsTtl = try v.int(0...86400, what: "a DNS TTL in seconds")
+            }, show: { "\($0.heraldDnsTtl)" }),
         .init(
             name: "herald_metrics_listen", secret: false,
             apply: { c, v throws(KeyProblem) in c.heraldMetricsListen = try listenAddress(v) },

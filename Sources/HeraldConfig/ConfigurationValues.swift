@@ -1,3 +1,4 @@
+import DNS
 import Yams
 
 /// The parsers and printers the key table uses; each refusal says what is allowed.
@@ -156,6 +157,21 @@ extension ConfigurationKey {
             throw KeyProblem("'\(item)' is not a host name or IPv4 address")
         }
         return items
+    }
+
+    /// Where the DNS responder listens: `IP:port`, `[IPv6]:port`, or the address alone (port
+    /// `DNSResponder.defaultPort`); empty is off.
+    static func dnsListen(_ value: RawValue) throws(KeyProblem) -> String {
+        let text = try value.string().trimmed
+        if text.isEmpty { return "" }
+        do {
+            _ = try DNSResponder.Configuration(listen: text)
+        } catch {
+            throw KeyProblem(
+                "'\(text)' is not an address to listen on: IPv4:port or [IPv6]:port, e.g. 127.0.0.1:"
+                    + "\(DNSResponder.defaultPort) (or empty for off)")
+        }
+        return text
     }
 
     /// A DNS server as `IP:port` (a literal: it is what resolves names, so it cannot be one).

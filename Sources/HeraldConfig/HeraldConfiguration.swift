@@ -83,6 +83,8 @@ public struct HeraldConfiguration: Hashable, Sendable {
     public var heraldDnsDomain = "consul"
     public var heraldDnsService = "mesos"
     public var heraldDnsListen = ""
+    /// TTL in seconds of the DNS responder's answers (0, as Consul's for services).
+    public var heraldDnsTtl = 0
     public var heraldMetricsListen = "127.0.0.1:9150"
     public var heraldOnElected: String?
     public var heraldOnDemoted: String?

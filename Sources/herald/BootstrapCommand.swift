@@ -1,4 +1,5 @@
 import ArgumentParser
+import DNS
 import HeraldConfig
 import Logging
 import MesosLayout

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DNS
 import Discovery
 @preconcurrency import Dispatch
 import Election
@@ -35,14 +36,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.load()
-        guard configuration.heraldDnsListen.isEmpty else {
-            // Not built yet: say so rather than run without it.
-            throw HeraldExit(
-                code: .usage,
-                message: "herald_dns_listen: '\(configuration.heraldDnsListen)': the loopback DNS responder is not "
-                    + "available in this version; leave it empty and use `herald dns` or the socket")
-        }
         let logger = try Self.bootstrapLogging(configuration)
+        let dns = try await Self.bindDNSResponder(configuration, logger: logger)
         let servers = try await BootstrapCommand.servers(configuration)
         var plan = ServicePlan(configuration: configuration, host: HostFacts.resolve(configuration), servers: servers)
         let registry = PrometheusCollectorRegistry()
@@ -88,6 +83,7 @@ struct ServeCommand: AsyncParsableCommand {
             demotionGate: gate, problems: problems
         ) { election in
             var extra: [any Service] = [hooks]
+            if let dns { extra.insert(dns.service, at: 0) }
             if let metricsServer {
                 // A listener that cannot bind (the port taken meanwhile, say) is retried; it never
                 // ends the service.
@@ -107,6 +103,7 @@ struct ServeCommand: AsyncParsableCommand {
                     ) { group.setServers($0) })
             ]
         }
+        dns?.answers.attach(.discovery(server.discovery))
         let group = server.serviceGroup(logger: logger, gracefulShutdownSignals: [])
         let signals = SignalHandling(group: group, logger: logger, limit: .seconds(shutdownTimeout))
         defer { signals.cancel() }

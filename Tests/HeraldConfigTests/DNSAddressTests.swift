@@ -1,5 +1,6 @@
 import Testing
 
+@testable import DNS
 @testable import HeraldConfig
 
 /// `herald_zk_dns_server` and `mesos_zk_hosts` entries: what is accepted, and the one-line

@@ -1,5 +1,6 @@
 import Testing
 
+@testable import DNS
 @testable import HeraldConfig
 
 /// `mesos_zk_hosts` / `mesos_zk_dns` into the `ip:port` list the ZooKeeper client gets.

@@ -3,6 +3,7 @@ import Logging
 import Testing
 import ZooKeeper
 
+@testable import DNS
 @testable import HeraldConfig
 
 /// The whole path against a real ensemble whose servers have distinct loopback addresses and

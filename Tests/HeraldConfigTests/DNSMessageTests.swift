@@ -1,5 +1,6 @@
 import Testing
 
+@testable import DNS
 @testable import HeraldConfig
 
 /// The RFC 1035 codec on bytes made by hand: what a reply may look like, and what is refused.

@@ -3,6 +3,7 @@ import HeraldTestSupport
 import Logging
 import Testing
 
+@testable import DNS
 @testable import HeraldConfig
 
 #if canImport(Glibc)

@@ -2,6 +2,7 @@ import Foundation
 import HeraldTestSupport
 import Testing
 
+@testable import DNS
 @testable import HeraldConfig
 
 /// The resolver against a real dnsmasq on loopback, and against sockets the test drives itself

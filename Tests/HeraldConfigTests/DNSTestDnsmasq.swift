@@ -3,6 +3,7 @@ import Foundation
 import HeraldTestSupport
 import Testing
 
+@testable import DNS
 @testable import HeraldConfig
 
 #if canImport(Glibc)

@@ -4,6 +4,7 @@ import HeraldTestSupport
 import Logging
 import Testing
 
+@testable import DNS
 @testable import HeraldConfig
 
 #if canImport(Glibc)

@@ -200,13 +200,6 @@ struct ServeTests {
         #expect(lines.count == 1, "\(result.output)")
         #expect(lines.first?.contains("herald_session_timeout_ms") == true)
         #expect(!result.output.contains("ZooKeeper]"), "no ZooKeeper client started")
-
-        // A capability that is not built is refused the same way, never silently ignored.
-        try "herald_dns_listen: 127.0.0.1:8653\n".write(toFile: path, atomically: true, encoding: .utf8)
-        let dns = try await ChildProcess.run(CommandLineTests.binary.path, ["serve", "--config", path])
-        #expect(dns.status == 2)
-        #expect(
-            dns.output.hasPrefix("herald_dns_listen: '127.0.0.1:8653': the loopback DNS responder is not available"))
     }
 
     @Test("ZooKeeper unreachable: the socket answers disconnected, the service stays up, SIGTERM still ends it")

@@ -43,9 +43,9 @@ enum SystemResolver {
         var cursor = list
         while let entry = cursor {
             if entry.pointee.ai_family == AF_INET, let address = entry.pointee.ai_addr {
-                address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
-                    addresses.append(UInt32(bigEndian: $0.pointee.sin_addr.s_addr))
-                }
+                // sockaddr_in: family (2 bytes), port (2), then the address in network order.
+                let bytes = UnsafeRawPointer(address).assumingMemoryBound(to: UInt8.self)
+                addresses.append((4..<8).reduce(UInt32(0)) { $0 << 8 | UInt32(bytes[$1]) })
             }
             cursor = entry.pointee.ai_next
         }

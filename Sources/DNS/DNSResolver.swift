@@ -1,5 +1,3 @@
-import Dispatch
-
 /// Finds the IPv4 addresses of a name, either with the system resolver or by asking one DNS
 /// server directly (`herald_zk_dns_server`, e.g. the local Consul agent), so that the
 /// ZooKeeper host list can follow `zookeeper.service.consul` without the host's resolver
@@ -51,19 +49,7 @@ public struct DNSResolver: Sendable, CustomStringConvertible {
         case .system:
             return try await SystemResolver.resolveIPv4(name)
         case .server(let server):
-            try Task.checkCancellation()
-            let cancel = try CancelSignal()
-            defer { cancel.close() }
-            let exchange = DNSExchange(server: server, name: name, timeout: timeout, attempts: attempts, cancel: cancel)
-            return try await withTaskCancellationHandler {
-                try await withCheckedThrowingContinuation { continuation in
-                    DispatchQueue.global().async {
-                        continuation.resume(with: Result { try exchange.run() })
-                    }
-                }
-            } onCancel: {
-                cancel.fire()
-            }
+            return try await DNSExchange(server: server, name: name, timeout: timeout, attempts: attempts).run()
         }
     }
 }

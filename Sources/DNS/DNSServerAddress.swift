@@ -50,9 +50,9 @@ public struct DNSServerAddress: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// IPv4 addresses as numbers, so that lists sort as addresses (10.0.0.2 before 10.0.0.10).
-enum IPv4 {
+public enum IPv4 {
     /// Four dotted decimal parts without leading zeros, or nil.
-    static func parse<S: StringProtocol>(_ text: S) -> UInt32? {
+    public static func parse<S: StringProtocol>(_ text: S) -> UInt32? {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 4 else { return nil }
         var value: UInt32 = 0
@@ -65,17 +65,19 @@ enum IPv4 {
         return value
     }
 
-    static func format(_ value: UInt32) -> String {
+    public static func format(_ value: UInt32) -> String {
         "\(value >> 24).\(value >> 16 & 0xff).\(value >> 8 & 0xff).\(value & 0xff)"
     }
 
-    static func isIPv6Literal(_ text: String) -> Bool {
-        var address = in6_addr()
+    public static func isIPv6Literal(_ text: String) -> Bool {
+        // 16 bytes, the size of an in6_addr (written as bytes: the struct's Swift import depends on
+        // which module brought the header in first).
+        var address = [UInt8](repeating: 0, count: 16)
         return !text.isEmpty && inet_pton(AF_INET6, text, &address) == 1
     }
 
     /// Sorted by address, without duplicates.
-    static func sortedUnique(_ addresses: some Sequence<UInt32>) -> [String] {
+    public static func sortedUnique(_ addresses: some Sequence<UInt32>) -> [String] {
         Set(addresses).sorted().map(format)
     }
 }

@@ -1,3 +1,5 @@
+public import DNS
+
 /// The ZooKeeper servers to connect to, as `ip:port` entries: `mesos_zk_hosts` when it is set
 /// (host names in it resolved too), else every A record of `mesos_zk_dns` at `mesos_zk_port`.
 ///
