@@ -2,7 +2,8 @@
 # The test command: installs what is missing, starts three 3-server ZooKeeper ensembles on
 # loopback (one shared, one for fault tests that stop servers, one whose servers have distinct
 # addresses 127.0.1.N for the DNS tests), lints, runs `swift test`, and always stops the
-# ensembles (and any dnsmasq a crashed test process left behind).
+# ensembles (and any dnsmasq a crashed test process left behind). The full run ends with
+# Tests/ops/run: whole processes under systemd's notify protocol, HAProxy, a migration, a terminal.
 #
 #   Tests/run.sh                      all tests
 #   Tests/run.sh --filter NodeTests   extra arguments go to `swift test`
@@ -29,6 +30,12 @@ need_packages=()
 [ -f /usr/share/java/zookeeper.jar ] || need_packages+=(zookeeper)
 command -v java >/dev/null 2>&1 || need_packages+=(default-jre-headless)
 [ -x /usr/sbin/dnsmasq ] || command -v dnsmasq >/dev/null 2>&1 || need_packages+=(dnsmasq-base)
+# Tests/ops: a load balancer doing real health checks, Prometheus' metrics linter, curl and bc.
+command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || need_packages+=(haproxy)
+command -v promtool >/dev/null 2>&1 || need_packages+=(prometheus)
+command -v curl >/dev/null 2>&1 || need_packages+=(curl)
+command -v bc >/dev/null 2>&1 || need_packages+=(bc)
+command -v script >/dev/null 2>&1 || need_packages+=(bsdutils)
 if [ $faults = 1 ] && [ "$(id -u)" = 0 ]; then
   command -v ip >/dev/null 2>&1 && command -v tc >/dev/null 2>&1 || need_packages+=(iproute2)
   command -v iptables >/dev/null 2>&1 || need_packages+=(iptables)
@@ -147,4 +154,8 @@ else
   swift test "${args[@]}" --skip "$isolated"
   log "swift test ${args[*]} --filter '$isolated' (process-wide measurements, alone)"
   swift test "${args[@]}" --skip-build --no-parallel --filter "$isolated"
+  if [ -z "${SANITIZE:-}" ]; then
+    log "Tests/ops/run (systemd notify, HAProxy health checks, migration steps, command line)"
+    Tests/ops/run
+  fi
 fi
