@@ -36,6 +36,7 @@ command -v promtool >/dev/null 2>&1 || need_packages+=(prometheus)
 command -v curl >/dev/null 2>&1 || need_packages+=(curl)
 command -v bc >/dev/null 2>&1 || need_packages+=(bc)
 command -v script >/dev/null 2>&1 || need_packages+=(bsdutils)
+command -v man >/dev/null 2>&1 || need_packages+=(man-db)
 if [ $faults = 1 ] && [ "$(id -u)" = 0 ]; then
   command -v ip >/dev/null 2>&1 && command -v tc >/dev/null 2>&1 || need_packages+=(iproute2)
   command -v iptables >/dev/null 2>&1 || need_packages+=(iptables)

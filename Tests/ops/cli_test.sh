@@ -42,15 +42,18 @@ echo "ok: without a terminal: only '$(cat "$work/plain.out")', exit 1"
 "$herald" --generate-completion-script bash >"$work/herald.bash"
 bash -n "$work/herald.bash" || fail "the bash completion script does not parse"
 grep -q "import" "$work/herald.bash" || fail "the bash completion lacks the import subcommand"
-"$herald" --generate-completion-script zsh | grep -q '^#compdef herald' || fail "zsh completion"
-"$herald" --generate-completion-script fish | grep -q 'complete -c herald' || fail "fish completion"
+"$herald" --generate-completion-script zsh >"$work/_herald"
+grep -q '^#compdef herald' "$work/_herald" || fail "zsh completion"
+"$herald" --generate-completion-script fish >"$work/herald.fish"
+grep -q "^complete -c 'herald'" "$work/herald.fish" || fail "fish completion"
 echo "ok: completion scripts for bash (parses), zsh and fish"
 
 page=$root/Deploy/man/herald.1
 [ -f "$page" ] || fail "no man page at Deploy/man/herald.1"
 for command in serve config render bootstrap leader watch dns status import; do
-  grep -q "^\.It Nm $command\|herald $command\|^\.Sh.*$command\|Cm $command" "$page" || fail "the man page lacks '$command'"
+  grep -q "^\.It Em $command$" "$page" || fail "the man page lacks '$command'"
 done
 if command -v mandoc >/dev/null 2>&1; then mandoc -T lint -W warning "$page" || fail "mandoc lint"; fi
-MANWIDTH=80 man -l "$page" 2>/dev/null | head -3 | grep -q "HERALD" || fail "man -l cannot render the page"
+MANWIDTH=80 man -l "$page" >"$work/herald.man" 2>/dev/null || fail "man -l cannot render the page"
+grep -q "^HERALD(1)" "$work/herald.man" || fail "man -l renders no HERALD(1) page"
 echo "ok: Deploy/man/herald.1 renders and documents every subcommand"

@@ -102,14 +102,14 @@ for _ in $(seq 100); do
 done
 [ "$(wc -w <<<"$second")" = 1 ] && [ "$second" != "$first" ] || fail "after stop-leader, leaders by /leader: '$second'"
 wait_for_route "$second" >/dev/null
-moved=$(echo "$(date +%s.%N) - $start" | bc)
+moved=$(printf %.2f "$(echo "$(date +%s.%N) - $start" | bc)")
 echo "ok: after stop-leader ($(grep -o 'sees .*' "$work/stop.log" | head -1)), /leader moved to $second;" \
-  "20 of 20 requests reach it ${moved}s after stop-leader returned"
+  "20 of 20 requests reach it ${moved} s after stop-leader returned"
 
 # /health: a socket that is gone.
 follower_sock=$work/dev/follower1/herald.sock
 mv "$follower_sock" "$follower_sock.away"
-reply=$(curl -s -w ' [%{http_code}]' "http://127.0.0.1:$((base + 14))/health")
+reply=$(curl -s -w '[%{http_code}]' "http://127.0.0.1:$((base + 14))/health" | tr '\n' ' ')
 mv "$follower_sock.away" "$follower_sock"
 [[ $reply == "socket down: "*" [503]" ]] || fail "/health without the socket: $reply"
 echo "ok: /health with the socket file gone: $reply"
@@ -119,7 +119,7 @@ ZK_ENSEMBLE_DIR=$work/dev/zk ZK_BASE_PORT=$base "$root/Deploy/zk-ensemble" stop 
 start=$SECONDS
 reply=""
 while [ $((SECONDS - start)) -lt 20 ]; do
-  reply=$(curl -s -w ' [%{http_code}]' "http://127.0.0.1:$((base + 11))/health")
+  reply=$(curl -s -w '[%{http_code}]' "http://127.0.0.1:$((base + 11))/health" | tr '\n' ' ')
   [[ $reply == *"[503]" ]] && break
   sleep 0.5
 done
