@@ -91,6 +91,10 @@ echo "ok: /leader is 200 on $first only, 503 on the others and on both followers
 echo "    $(curl -s "http://127.0.0.1:$((base + 10 + ${first#leader}))/leader")"
 wait_for_route "$first" >/dev/null
 echo "ok: 20 of 20 requests through HAProxy reach $first"
+curl -s "http://127.0.0.1:$((base + 10 + ${first#leader}))/metrics" >"$work/metrics.txt"
+promtool check metrics <"$work/metrics.txt" >"$work/promtool.out" 2>&1 || fail "promtool: $(cat "$work/promtool.out")"
+[ ! -s "$work/promtool.out" ] || fail "promtool: $(cat "$work/promtool.out")"
+echo "ok: the leader's /metrics passes promtool check metrics ($(grep -c '^# HELP' "$work/metrics.txt") families, each with HELP)"
 
 "$root/Deploy/dev-cluster" stop-leader >"$work/stop.log" 2>&1 || { cat "$work/stop.log"; fail "stop-leader"; }
 start=$(date +%s.%N)

@@ -53,6 +53,7 @@ wait_children() { # COUNT
 start_master 1 3
 wait_children 1
 start_master 2 4
+wait_children 2
 start_master 3 5
 wait_children 3
 echo "ok: three masters elected through zkCli: $(children)"
