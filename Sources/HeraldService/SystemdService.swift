@@ -44,7 +44,8 @@ public struct SystemdService: Service {
 
     private func notifyUntilStopped() async throws {
         var status = try await waitUntilReady()
-        let tick = min(notifier.watchdogInterval ?? .seconds(1), .seconds(1))
+        // Half the ping interval at most, so a ping comes every interval give or take half a tick.
+        let tick = min((notifier.watchdogInterval ?? .seconds(2)) / 2, .seconds(1))
         var lastPing = ContinuousClock.now
         while !notifier.isStopping {
             try await Task.sleep(for: tick)
