@@ -3,7 +3,8 @@
 # loopback (one shared, one for fault tests that stop servers, one whose servers have distinct
 # addresses 127.0.1.N for the DNS tests), builds the real Mesos detectors the interoperability
 # suites drive (Tests/interop), lints, runs `swift test`, and always stops the ensembles (and
-# any dnsmasq a crashed test process left behind).
+# any dnsmasq a crashed test process left behind). The full run ends with Tests/ops/run: whole
+# processes under systemd's notify protocol, HAProxy, a migration, a terminal.
 #
 #   Tests/run.sh                      all tests
 #   Tests/run.sh --filter NodeTests   extra arguments go to `swift test`
@@ -34,6 +35,13 @@ command -v java >/dev/null 2>&1 || need_packages+=(default-jre-headless)
 [ -x /usr/bin/dig ] || need_packages+=(bind9-dnsutils)
 [ -x /usr/sbin/unbound ] || need_packages+=(unbound)
 /usr/bin/python3 -c 'import dns.message' >/dev/null 2>&1 || need_packages+=(python3-dnspython)
+# Tests/ops: a load balancer doing real health checks, Prometheus' metrics linter, curl and bc.
+command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || need_packages+=(haproxy)
+command -v promtool >/dev/null 2>&1 || need_packages+=(prometheus)
+command -v curl >/dev/null 2>&1 || need_packages+=(curl)
+command -v bc >/dev/null 2>&1 || need_packages+=(bc)
+command -v script >/dev/null 2>&1 || need_packages+=(bsdutils)
+command -v man >/dev/null 2>&1 || need_packages+=(man-db)
 if [ $faults = 1 ] && [ "$(id -u)" = 0 ]; then
   command -v ip >/dev/null 2>&1 && command -v tc >/dev/null 2>&1 || need_packages+=(iproute2)
   command -v iptables >/dev/null 2>&1 || need_packages+=(iptables)
@@ -164,4 +172,8 @@ else
   swift test "${args[@]}" --skip "$isolated"
   log "swift test ${args[*]} --filter '$isolated' (process-wide measurements, alone)"
   swift test "${args[@]}" --skip-build --no-parallel --filter "$isolated"
+  if [ -z "${SANITIZE:-}" ]; then
+    log "Tests/ops/run (systemd notify, HAProxy health checks, migration steps, command line)"
+    Tests/ops/run
+  fi
 fi

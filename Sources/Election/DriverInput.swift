@@ -48,6 +48,9 @@ enum DriverInput: Sendable {
     /// watch had not fired before (the last read is then exact but for this node).
     case predecessorGone(generation: Int, name: String, exact: Bool)
     case leaseCheck(generation: Int)
+    /// A liveness probe (`ElectionGroup.isResponsive(within:)`): changes nothing, but the loop
+    /// counts a turn for it.
+    case probe
 }
 
 /// A read of the base path: the listing, and the gets of members not known yet.

@@ -229,8 +229,8 @@ struct ElectionDriver {
             // The next one is already scheduled; a reconnect schedules one too.
             guard generation == session?.generation else { return [] }
             return []
-        case .leaseCheck:
-            // `handle` checked the lease before coming here.
+        case .leaseCheck, .probe:
+            // `handle` checked the lease before coming here; a probe only proves the loop turns.
             return []
         case .setServers(let servers):
             // New sessions use the new list; the current one moves if its server left it.

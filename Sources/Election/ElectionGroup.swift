@@ -82,6 +82,8 @@ public final class ElectionGroup: Sendable {
         var nextContender = 0
         var statistics = Statistics()
         var started = false
+        /// Inputs the loop has handled: what `isResponsive(within:)` watches move.
+        var turns = 0
     }
 
     public let configuration: Configuration
@@ -231,6 +233,7 @@ public final class ElectionGroup: Sendable {
             state.session = driver.sessionInfo
             state.leaseUntil = driver.leaseUntil
             state.zooKeeper = driver.configuration.zooKeeper
+            state.turns &+= 1
             state.statistics.sessions = driver.generation
             state.statistics.staleElections = driver.staleElections
             state.statistics.earlyElections = driver.earlyElections

@@ -29,6 +29,24 @@ import NIOConcurrencyHelpers
 public final class HeraldMetrics: Sendable {
     public static let requestDurationLabel = "herald_zookeeper_request_duration_seconds"
 
+    /// The `# HELP` text of every metric, by name (`HeraldMetricsFactory` applies them).
+    public static let help: [String: String] = [
+        "herald_zookeeper_session_state":
+            "1 for the ZooKeeper session's current state (connecting, connected, read_only, expired, closed), 0 for the others.",
+        "herald_leader_epoch": "Fencing epoch (czxid of the node) of the announced leader; 0 without a leader.",
+        "herald_is_leader": "1 while a contender of this process leads, else 0.",
+        "herald_quorum_required": "Valid candidates required before a leader is announced (herald_quorum).",
+        "herald_quorum_present": "Valid candidate nodes in the election group.",
+        "herald_socket_connections": "Clients connected to the local socket.",
+        "herald_elections_won_total": "Times a contender of this process was elected.",
+        "herald_elections_lost_total": "Times a contender of this process stopped leading, by reason.",
+        "herald_leader_changes_total": "Changes of the announced leader, to another node or to none.",
+        "herald_published_revisions_total": "Snapshots published to local consumers.",
+        requestDurationLabel: "Latency of ZooKeeper requests, by operation.",
+        "herald_component_failures_total": "Failures of a retried component (follower directory, metrics listener).",
+        "herald_component_failing": "1 while a retried component is failing, else 0.",
+    ]
+
     /// Buckets for ZooKeeper request latency: a healthy ensemble answers in about a millisecond
     /// on a LAN, while a struggling one takes up to the session timeout (10 s by default).
     public static let requestDurationBuckets: [Duration] = [

@@ -49,15 +49,23 @@ extension MetricsServer {
         var headers = HTTPHeaders()
         let status: HTTPResponseStatus
         var body: ByteBuffer
-        if path != "/metrics" {
+        let checks: [Substring] = ["/health", "/leader"]
+        if path != "/metrics" && !(health != nil && checks.contains(path)) {
             status = .notFound
-            body = allocator.buffer(string: "not found: only /metrics is served here\n")
+            let served = health == nil ? "only /metrics is" : "/metrics, /health and /leader are"
+            body = allocator.buffer(string: "not found: \(served) served here\n")
             headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
         } else if request.method != .GET && request.method != .HEAD {
             status = .methodNotAllowed
             body = allocator.buffer(string: "method not allowed: use GET\n")
             headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
             headers.add(name: "Allow", value: "GET, HEAD")
+        } else if let health, path != "/metrics" {
+            let verdict = path == "/leader" ? await health.leader() : await health.health()
+            status = verdict.healthy ? .ok : .serviceUnavailable
+            body = allocator.buffer(string: verdict.reason + "\n")
+            headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
+            headers.add(name: "Cache-Control", value: "no-store")
         } else {
             status = .ok
             var bytes: [UInt8] = []

@@ -7,10 +7,11 @@ public import Prometheus
 public import ServiceLifecycle
 
 /// Serves the Prometheus text exposition of a registry at `GET /metrics`
-/// (`herald_metrics_listen`, `127.0.0.1:9150` by default).
+/// (`herald_metrics_listen`, `127.0.0.1:9150` by default), and, given a `HealthCheck`, the
+/// load balancers' checks `GET /health` and `GET /leader` (200 or 503 with a one-line reason).
 ///
-/// Deliberately small: one path, HTTP/1.1 with keep-alive, no TLS and no authentication, which is
-/// why it binds to loopback unless told otherwise. `/metrics` answers `GET` and `HEAD`; another
+/// Deliberately small: three paths, HTTP/1.1 with keep-alive, no TLS and no authentication, which is
+/// why it binds to loopback unless told otherwise. each answers `GET` and `HEAD`; another
 /// method is 405, another path 404. A connection that sends nothing for `idleTimeout` is closed
 /// (a scraper reconnects; a forgotten one does not hold a descriptor forever), and a client that
 /// sends garbage gets NIO's 400 and loses only its own connection.
@@ -52,16 +53,19 @@ public final class MetricsServer: Service, Sendable {
 
     public let configuration: Configuration
     let registry: PrometheusCollectorRegistry
+    /// Answers `/health` and `/leader`; without it those paths are 404.
+    let health: HealthCheck?
     let logger: Logger
     private let eventLoopGroup: any EventLoopGroup
     private let listener = NIOLockedValueBox(MetricsListener())
 
     public init(
-        configuration: Configuration, registry: PrometheusCollectorRegistry,
+        configuration: Configuration, registry: PrometheusCollectorRegistry, health: HealthCheck? = nil,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger
     ) {
         self.configuration = configuration
         self.registry = registry
+        self.health = health
         self.eventLoopGroup = eventLoopGroup
         self.logger = logger
     }

@@ -20,7 +20,7 @@ struct Herald: AsyncParsableCommand {
         version: HeraldVersion.string,
         subcommands: [
             ServeCommand.self, ConfigCommand.self, RenderCommand.self, BootstrapCommand.self, LeaderCommand.self,
-            WatchCommand.self, DNSCommand.self, StatusCommand.self,
+            WatchCommand.self, DNSCommand.self, StatusCommand.self, ImportCommand.self,
         ]
     )
 

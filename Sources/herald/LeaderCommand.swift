@@ -22,7 +22,8 @@ struct LeaderCommand: AsyncParsableCommand {
     @Flag(help: "Same as --format json.")
     var json = false
 
-    @Flag(help: "Wait until there is a leader (bounded by --timeout).")
+    @Flag(
+        help: "Wait until there is a leader (bounded by --timeout); on a terminal, a progress line after a second.")
     var wait = false
 
     @Option(help: "Seconds to wait for an answer (and, with --wait, for a leader).")
@@ -46,7 +47,11 @@ struct LeaderCommand: AsyncParsableCommand {
 
     func run() async throws {
         let limit = Duration.milliseconds(Int64(timeout * 1000))
-        let answer = try await source(timeout: limit).answer(wait: wait, timeout: limit)
+        let source = try source(timeout: limit)
+        let wait = wait
+        let answer = try await WaitProgress.around(enabled: wait, timeout: Self.seconds(timeout)) {
+            try await source.answer(wait: wait, timeout: limit)
+        }
         guard let leader = answer.leader else {
             let waited = wait ? " after waiting \(Self.seconds(timeout))" : ""
             throw HeraldExit(code: .failure, message: "leader: \(answer.reason)\(waited)")

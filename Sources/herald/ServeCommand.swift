@@ -61,7 +61,10 @@ struct ServeCommand: AsyncParsableCommand {
                 onElected: plan.hooks.onElected, onDemoted: plan.hooks.onDemoted,
                 onLeaderChange: plan.hooks.onLeaderChange, timeout: plan.hooks.timeout),
             logger: logger)
+        let health = HealthCheck(socketPath: plan.socketPath, sessionTimeout: plan.sessionTimeout)
+        let notifier = SystemdNotifier(environment: ProcessInfo.processInfo.environment, logger: logger)
         let sink: Publisher.Sink = { change in
+            health.observe(change.view)
             metrics.observe(change.event)
             metrics.update(from: change.view)
             guard change.current else { return }
@@ -84,13 +87,20 @@ struct ServeCommand: AsyncParsableCommand {
         ) { election in
             var extra: [any Service] = [hooks]
             if let dns { extra.insert(dns.service, at: 0) }
+            health.follow { [group = election.group] in group.view }
+            if let notifier {
+                extra.append(
+                    SystemdService(
+                        notifier: notifier, socketPath: plan.socketPath, election: election.group,
+                        sessionTimeout: plan.sessionTimeout, logger: logger))
+            }
             if let metricsServer {
                 // A listener that cannot bind (the port taken meanwhile, say) is retried; it never
                 // ends the service.
                 let configuration = metricsServer.configuration
                 extra.insert(
                     RetryingService("metrics listener", logger: logger, problems: problems) {
-                        MetricsServer(configuration: configuration, registry: registry, logger: logger)
+                        MetricsServer(configuration: configuration, registry: registry, health: health, logger: logger)
                     }, at: 0)
             }
             guard let hostList else { return extra }
@@ -105,8 +115,13 @@ struct ServeCommand: AsyncParsableCommand {
         }
         dns?.answers.attach(.discovery(server.discovery))
         let group = server.serviceGroup(logger: logger, gracefulShutdownSignals: [])
-        let signals = SignalHandling(group: group, logger: logger, limit: .seconds(shutdownTimeout))
-        defer { signals.cancel() }
+        let signals = SignalHandling(group: group, logger: logger, limit: .seconds(shutdownTimeout)) {
+            notifier?.stopping()
+        }
+        defer {
+            signals.cancel()
+            notifier?.stopping()
+        }
         logger.notice(
             "herald serving",
             metadata: [
@@ -171,7 +186,8 @@ struct RefresherService: Service {
 final class SignalHandling: Sendable {
     private let stopped = SignalCounter()
 
-    init(group: ServiceGroup, logger: Logger, limit: Duration) {
+    /// - Parameter onShutdown: called on the first signal, before the graceful shutdown starts.
+    init(group: ServiceGroup, logger: Logger, limit: Duration, onShutdown: @escaping @Sendable () -> Void = {}) {
         var ends: [Int32] = [-1, -1]
         guard pipe(&ends) == 0 else {
             logger.critical("cannot create the signal pipe: \(String(cString: strerror(errno)))")
@@ -206,6 +222,7 @@ final class SignalHandling: Sendable {
                     _exit(128 + number)
                 }
                 logger.notice("shutting down", metadata: ["signal": "\(number)"])
+                onShutdown()
                 Task { await group.triggerGracefulShutdown() }
                 DispatchQueue.global().asyncAfter(
                     deadline: .now() + .milliseconds(Int(limit.components.seconds * 1000))
