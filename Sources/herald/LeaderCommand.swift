@@ -63,7 +63,7 @@ struct LeaderCommand: AsyncParsableCommand {
     }
 
     private func source(timeout: Duration) throws -> LeaderSource {
-        guard let zooKeeper else { return .socket(socket.client(timeout: timeout)) }
+        guard let zooKeeper else { return .socket(path: socket.path, timeout: timeout) }
         let url: ZooKeeperURL
         do {
             url = try ZooKeeperURL(parsing: zooKeeper)

@@ -6,8 +6,13 @@ import MesosLayout
 /// Where `herald leader` learns who leads: the local Herald's socket, or ZooKeeper itself.
 ///
 /// Both give a `LeaderAnswer`, so formatting and exit codes do not care about the source.
+///
+/// The socket's first answer comes over a plain blocking socket (`BlockingDiscoveryClient`):
+/// scripts and health checks call `herald leader` in loops, and NIO's event loops would cost more
+/// than the exchange. Only `--wait` without a leader goes on to watch through `DiscoveryClient`.
 enum LeaderSource {
-    case socket(DiscoveryClient)
+    /// The local Herald's socket, each exchange bounded by `timeout`.
+    case socket(path: String, timeout: Duration)
     /// `--zk`: the group under the URL's path, with `required` candidates for a leader.
     case zooKeeper(ZooKeeperURL, required: Int)
 
@@ -49,14 +54,15 @@ enum LeaderSource {
         case .zooKeeper(let url, let required):
             return LeaderAnswer(
                 try await ZooKeeperLeader.view(url: url, required: required, wait: wait, timeout: timeout))
-        case .socket(let client):
+        case .socket(let path, let socketTimeout):
             let now: LeaderAnswer
             do {
-                now = LeaderAnswer(try await client.current())
+                now = LeaderAnswer(try BlockingDiscoveryClient(socketPath: path, timeout: socketTimeout).current())
             } catch {
                 throw HeraldExit.socket("leader", error)
             }
             guard wait, now.leader == nil else { return now }
+            let client = DiscoveryClient(socketPath: path, timeout: socketTimeout)
             return try await Self.firstLeader(client: client, timeout: timeout) ?? now
         }
     }

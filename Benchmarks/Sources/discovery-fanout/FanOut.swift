@@ -17,6 +17,11 @@ import NIOPosix
 /// the last watcher has the new revision, the resident memory each idle connection costs the
 /// server, and the wall time of a whole `herald leader` process. `Benchmarks/discovery-fanout`
 /// builds it in release mode and runs it.
+///
+/// The floor, measured in the same run: each watcher process also holds N/pools connections to a
+/// `FloorWriter` in this process, read by the same code on the same event loops; after each
+/// Herald change the floor writes the same line to its N connections, and its time is taken the
+/// same way. Herald and floor changes alternate, so both see the same machine.
 @main
 struct FanOut: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -46,24 +51,34 @@ struct FanOut: AsyncParsableCommand {
     @Option(help: .hidden)
     var poolSocket: String?
 
+    @Option(help: .hidden)
+    var poolFloorSocket: String?
+
+    @Option(help: "Serve snapshots on this socket path until stdin closes (for Benchmarks/leader-oneshot).")
+    var serve: String?
+
     func run() async throws {
         let limit = Descriptors.raiseLimit()
-        if let poolSocket { return try await WatcherPool(socket: poolSocket, size: poolSize).run() }
+        if let poolSocket {
+            return try await WatcherPool(socket: poolSocket, floorSocket: poolFloorSocket, size: poolSize).run()
+        }
+        if let serve { return try await StandingServer(path: serve).run() }
         let counts = watchers.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         var rows: [Measurement] = []
         var skipped: [String] = []
         for count in counts {
-            // The server's ends of every connection live in this process, plus the descriptors its
-            // connection cap keeps free.
-            let needed = count + DiscoveryServer.reservedDescriptors + 64
-            guard needed <= limit, min(count, poolSize) + 64 <= limit else {
+            // The server's and the floor's ends of every connection live in this process, plus the
+            // descriptors the connection cap keeps free.
+            let needed = 2 * count + DiscoveryServer.reservedDescriptors + 64
+            guard needed <= limit, 2 * min(count, poolSize) + 64 <= limit else {
                 skipped.append("N = \(count): needs \(needed) descriptors, the limit is \(limit)")
                 continue
             }
             let row = try await Scenario(watchers: count, changes: changes, poolSize: poolSize).run()
             rows.append(row)
             print(
-                "N=\(count): median \(row.median.micros) µs, p99 \(row.p99.micros) µs, "
+                "N=\(count): median \(row.median.micros) µs, p99 \(row.p99.micros) µs, floor median "
+                    + "\(row.floorMedian.micros) µs, p99 \(row.floorP99.micros) µs, "
                     + "idle \(row.bytesPerIdleConnection) B/connection")
         }
         var leaderTimes: [Duration] = []
@@ -92,6 +107,8 @@ struct Scenario {
         let directory = String(cString: created)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/s.sock"
+        let floor = try FloorWriter(path: directory + "/f.sock")
+        defer { floor.close() }
         let logger = Logger(label: "fanout", factory: { _ in SwiftLogNoOpLogHandler() })
         // Every watcher connects, is idle while memory is measured, then watches: no cap, no idle
         // timeout in the way.
@@ -112,28 +129,40 @@ struct Scenario {
             let sizes = (0..<poolCount).map { watchers / poolCount + ($0 < watchers % poolCount ? 1 : 0) }
             let connected = ArrivalTracker(parties: poolCount)
             let arrivals = ArrivalTracker(parties: poolCount)
+            let floorArrivals = ArrivalTracker(parties: poolCount)
             let pools = try sizes.map {
-                try PoolProcess(socket: path, size: $0, connected: connected, arrivals: arrivals)
+                try PoolProcess(
+                    socket: path, floorSocket: floor.path, size: $0, connected: connected, arrivals: arrivals,
+                    floorArrivals: floorArrivals)
             }
             defer { pools.forEach { $0.finish() } }
             try await connected.waitForAll(revision: 0)
             // Idle cost: the server's resident-set growth per connected, pinged socket.
             let perConnection = (Memory.residentBytes - before) / max(1, watchers)
+            while floor.count < watchers { try await Task.sleep(for: .milliseconds(10)) }
 
             // Then the same sockets watch.
             for pool in pools { pool.send("watch") }
             try await arrivals.waitForAll(revision: 1)
 
             var latencies: [Duration] = []
+            var floorLatencies: [Duration] = []
             for change in 1...(changes + 5) {
                 let start = Monotonic.now
                 guard let published = server.publish(Inputs.input(change)) else { throw BenchmarkError("no change") }
                 let last = try await arrivals.waitForAll(revision: published.revision)
                 if change > 5 { latencies.append(.nanoseconds(Int64(last) - Int64(start))) }
+
+                // The same bytes through the floor writer to the same watcher processes.
+                let line = [UInt8](try published.encodedLine())
+                let floorStart = Monotonic.now
+                floor.push(line)
+                let floorLast = try await floorArrivals.waitForAll(revision: published.revision)
+                if change > 5 { floorLatencies.append(.nanoseconds(Int64(floorLast) - Int64(floorStart))) }
             }
             return Measurement(
-                watchers: watchers, latencies: latencies, bytesPerIdleConnection: perConnection,
-                snapshotBytes: (try? server.current.encodedLine().count) ?? 0)
+                watchers: watchers, latencies: latencies, floorLatencies: floorLatencies,
+                bytesPerIdleConnection: perConnection, snapshotBytes: (try? server.current.encodedLine().count) ?? 0)
         }
     }
 }
@@ -144,10 +173,13 @@ final class PoolProcess: Sendable {
     private let process: Process
     private let input: FileHandle
 
-    init(socket: String, size: Int, connected: ArrivalTracker, arrivals: ArrivalTracker) throws {
+    init(
+        socket: String, floorSocket: String, size: Int, connected: ArrivalTracker, arrivals: ArrivalTracker,
+        floorArrivals: ArrivalTracker
+    ) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        process.arguments = ["--pool-socket", socket, "--pool-size", "\(size)"]
+        process.arguments = ["--pool-socket", socket, "--pool-floor-socket", floorSocket, "--pool-size", "\(size)"]
         let stdin = Pipe()
         let stdout = Pipe()
         process.standardInput = stdin
@@ -170,11 +202,16 @@ final class PoolProcess: Sendable {
                     connected.arrived(revision: 0)
                 } else if words.count == 2, let time = UInt64(words[0]), let revision = UInt64(words[1]) {
                     arrivals.arrived(revision: revision, at: time)
+                } else if words.count == 3, words[2] == "floor", let time = UInt64(words[0]),
+                    let revision = UInt64(words[1])
+                {
+                    floorArrivals.arrived(revision: revision, at: time)
                 }
             }
             let failure = BenchmarkError("a watcher pool (\(size) watchers) ended early")
             connected.fail(failure)
             arrivals.fail(failure)
+            floorArrivals.fail(failure)
         }.start()
     }
 
@@ -189,29 +226,38 @@ final class PoolProcess: Sendable {
     }
 }
 
-/// The child side: `size` watchers on `socket`. Prints `connected` once every socket answered a
-/// ping, waits for `watch` on stdin, makes every socket watch, prints `<ns> <revision>` as the
-/// last of its watchers receives each revision, and exits at EOF on stdin.
+/// The child side: `size` watchers on `socket` (and, with `floorSocket`, `size` connections to
+/// the floor writer). Prints `connected` once every socket answered a ping (and every floor
+/// connection is made), waits for `watch` on stdin, makes every socket watch, prints
+/// `<ns> <revision>` as the last of its watchers receives each revision (`<ns> <revision> floor`
+/// for the floor connections), and exits at EOF on stdin.
 struct WatcherPool {
     var socket: String
+    var floorSocket: String?
     var size: Int
 
     func run() async throws {
         var sockets: [Int32] = []
         for _ in 0..<size { sockets.append(try RawSocket.connectAndPing(socket)) }
+        var floorSockets: [Int32] = []
+        if let floorSocket {
+            for _ in 0..<size { floorSockets.append(try RawSocket.connect(floorSocket)) }
+        }
         Self.emit("connected")
         guard readLine() == "watch" else { return }
         let tracker = ArrivalTracker(parties: size) { revision, time in Self.emit("\(time) \(revision)") }
+        let floorTracker = ArrivalTracker(parties: size) { revision, time in Self.emit("\(time) \(revision) floor") }
         var channels: [any Channel] = []
-        for descriptor in sockets {
+        for (descriptor, floor) in sockets.map({ ($0, false) }) + floorSockets.map({ ($0, true) }) {
+            let reading = floor ? floorTracker : tracker
             let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(RevisionReader(tracker: tracker))
+                        try channel.pipeline.syncOperations.addHandler(RevisionReader(tracker: reading))
                     }
                 }
                 .withConnectedSocket(descriptor).get()
-            channel.writeAndFlush(ByteBuffer(string: "{\"op\":\"watch\"}\n"), promise: nil)
+            if !floor { channel.writeAndFlush(ByteBuffer(string: "{\"op\":\"watch\"}\n"), promise: nil) }
             channels.append(channel)
         }
         while readLine() != nil {}

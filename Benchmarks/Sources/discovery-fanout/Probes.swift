@@ -141,23 +141,11 @@ final class RevisionReader: ChannelInboundHandler {
     }
 }
 
-/// A blocking client socket, for the idle-memory phase.
+/// Blocking client sockets: Herald's answer a ping (the idle-memory phase), the floor's are only
+/// connected.
 enum RawSocket {
     static func connectAndPing(_ path: String) throws -> Int32 {
-        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw BenchmarkError("socket: errno \(errno)") }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        guard connected == 0 else {
-            close(descriptor)
-            throw BenchmarkError("connect: errno \(errno)")
-        }
+        let descriptor = try connect(path)
         let ping = Array("{\"op\":\"ping\"}\n".utf8)
         guard write(descriptor, ping, ping.count) == ping.count else { throw BenchmarkError("write failed") }
         var answer = [UInt8](repeating: 0, count: 64)
@@ -169,6 +157,24 @@ enum RawSocket {
             }
             guard count > 0 else { throw BenchmarkError("no pong") }
             received += count
+        }
+        return descriptor
+    }
+
+    static func connect(_ path: String) throws -> Int32 {
+        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw BenchmarkError("socket: errno \(errno)") }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        guard connected == 0 else {
+            close(descriptor)
+            throw BenchmarkError("connect: errno \(errno)")
         }
         return descriptor
     }

@@ -9,6 +9,8 @@ struct Measurement {
     var watchers: Int
     /// Publish → last watcher has the revision, one per measured change.
     var latencies: [Duration]
+    /// The floor writer's push of the same line → last of its connections has it, one per change.
+    var floorLatencies: [Duration]
     /// Resident-memory growth per idle connection, server side.
     var bytesPerIdleConnection: Int
     /// The size of one snapshot line.
@@ -17,6 +19,10 @@ struct Measurement {
     private var sorted: [Duration] { latencies.sorted() }
     var median: Duration { Self.percentile(sorted, 0.5) }
     var p99: Duration { Self.percentile(sorted, 0.99) }
+    var floorMedian: Duration { Self.percentile(floorLatencies.sorted(), 0.5) }
+    var floorP99: Duration { Self.percentile(floorLatencies.sorted(), 0.99) }
+    /// Herald's median over the floor's.
+    var ratio: Double { Double(median.micros) / Double(max(1, floorMedian.micros)) }
     var minimum: Duration { sorted.first ?? .zero }
     var maximum: Duration { sorted.last ?? .zero }
 
@@ -42,7 +48,7 @@ struct Report {
         var lines = [
             "# Discovery fan-out benchmark", "",
             "- Date: \(Self.date)",
-            "- Machine: \(Self.cpuModel), \(ProcessInfo.processInfo.activeProcessorCount) cores, Linux \(Self.kernel)",
+            "- Machine: \(Self.machine)",
             "- Command: `\(command)`",
             "- Set-up: one process runs the server (NIO singleton group, \(ProcessInfo.processInfo.activeProcessorCount) "
                 + "event loops) on a temporary Unix socket; the N watchers run in child processes of at most "
@@ -51,17 +57,25 @@ struct Report {
                 + "\(rows.first?.snapshotBytes ?? 0) bytes (3 candidates, 20 followers). Descriptor limit \(descriptorLimit).",
             "- Latency: from just before `publish` to the arrival of the revision at the last of the N watchers "
                 + "(CLOCK_MONOTONIC, compared across the processes).",
+            "- Floor: a minimal writer in the server process (one thread, a blocking `write(2)` per socket, no "
+                + "event loop) holding N more connections from the same watcher processes, read by the same code. "
+                + "After each Herald change it writes the same line (same bytes, same revision) to its N sockets; "
+                + "timed from just before the first `write` to the arrival at the last of its N connections. Herald "
+                + "and floor changes alternate, one pair per change. The machine is shared: compare within a row.",
             "- Idle memory: the server process's resident-set growth after N sockets connected and answered one "
                 + "ping, divided by N (16 connections are opened and closed first so that first-use allocations do "
                 + "not count).",
             "",
-            "| watchers | median (µs) | p99 (µs) | min (µs) | max (µs) | changes | RSS per idle connection (bytes) |",
-            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+            "| watchers | median (µs) | p99 (µs) | min (µs) | max (µs) | floor median (µs) | floor p99 (µs) "
+                + "| median / floor | changes | RSS per idle connection (bytes) |",
+            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
         for row in rows {
             lines.append(
                 "| \(row.watchers) | \(row.median.micros) | \(row.p99.micros) | \(row.minimum.micros) | "
-                    + "\(row.maximum.micros) | \(row.latencies.count) | \(row.bytesPerIdleConnection) |")
+                    + "\(row.maximum.micros) | \(row.floorMedian.micros) | \(row.floorP99.micros) | "
+                    + String(format: "%.2f×", row.ratio) + " | \(row.latencies.count) | \(row.bytesPerIdleConnection) |"
+            )
         }
         for note in skipped { lines.append("\nSkipped \(note).") }
         if !leaderTimes.isEmpty {
@@ -79,14 +93,25 @@ struct Report {
     }
 
     var csv: String {
-        var lines = ["kind,watchers,change,latency_us,rss_per_idle_connection_bytes"]
+        var lines = [
+            "# machine: \(Self.machine)",
+            "# command: \(command)",
+            "kind,watchers,change,latency_us,rss_per_idle_connection_bytes",
+        ]
         for row in rows {
             for (index, latency) in row.latencies.enumerated() {
                 lines.append("fanout,\(row.watchers),\(index + 1),\(latency.micros),\(row.bytesPerIdleConnection)")
             }
+            for (index, latency) in row.floorLatencies.enumerated() {
+                lines.append("floor,\(row.watchers),\(index + 1),\(latency.micros),")
+            }
         }
         for (index, time) in leaderTimes.enumerated() { lines.append("herald-leader,,\(index + 1),\(time.micros),") }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    static var machine: String {
+        "\(cpuModel), \(ProcessInfo.processInfo.activeProcessorCount) cores, Linux \(kernel)"
     }
 
     static func millis(_ duration: Duration) -> String {
