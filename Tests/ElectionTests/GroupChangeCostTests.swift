@@ -12,7 +12,9 @@ struct GroupChangeCostTests {
     typealias H = DriverHarness
 
     static func info(_ sequence: Int) -> MasterInfo {
-        MasterInfo(id: "id-\(sequence)", ipv4: "10.0.0.\(sequence % 250 + 1)", port: 5050, hostname: "m\(sequence)")
+        MasterInfo(
+            id: "id-\(sequence)", ipv4: "10.0.0.\(sequence % 250 + 1)", port: 5050, hostname: "m\(sequence)",
+            version: nil)
     }
 
     /// 500 members, then one joins and the leader leaves in one listing: the work of one change.
