@@ -5,6 +5,7 @@ import ZooKeeper
 /// This process' contenders: their nodes, and the actions their state machines ask for.
 extension ElectionDriver {
     mutating func contend(_ id: ContenderID, _ info: MasterInfo) -> [Effect] {
+        contends += 1
         contenders[id] = Contender(
             state: ContenderState(required: configuration.required), info: info, data: info.encoded())
         var effects: [Effect] = []
@@ -133,7 +134,11 @@ extension ElectionDriver {
 
     mutating func deleted(_ path: String, generation: Int, error: ZooKeeperError?) -> [Effect] {
         let name = String(path.split(separator: "/").last ?? "")
-        if deletingStrays.remove(name) != nil { return [] }
+        if deletingStrays.remove(name) != nil {
+            // Not deleted: check every member again on the next read.
+            if let error, error.code != .noNode { strayScope = nil }
+            return []
+        }
         guard let id = contenders.first(where: { $0.value.deleting == name })?.key else { return [] }
         if let error, generation == session?.generation,
             error.code == .connectionLoss || error.code == .operationTimeout

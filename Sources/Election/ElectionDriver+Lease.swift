@@ -5,10 +5,8 @@ extension ElectionDriver {
     /// D: until when a leader may act.
     var leaseUntil: ContinuousClock.Instant? { contact.map { $0 + sessionTimeout * Self.leaseFraction } }
 
-    /// The contenders that lead right now.
-    var leases: [ContenderID] {
-        contenders.keys.filter { if case .leader = contenders[$0]!.state.phase { return true } else { return false } }
-    }
+    /// Whether any contender leads (a scan without lookups or copies: it runs on every input).
+    var anyLeader: Bool { contenders.values.contains { $0.state.isLeader } }
 
     /// Whether a contender may be elected now: the session is connected, now < D, and the read
     /// behind the decision was known to hold less than the lease's share of the timeout ago.
@@ -22,7 +20,7 @@ extension ElectionDriver {
 
     /// Demotes every leader whose lease has run out. Runs before every input.
     mutating func checkLease() -> [Effect] {
-        guard !leases.isEmpty else { return [] }
+        guard anyLeader else { return [] }
         if let until = leaseUntil, now < until { return [] }
         return lapseLease()
     }
@@ -41,7 +39,7 @@ extension ElectionDriver {
         var effects: [Effect] = []
         // A timer only while leading: it turns a lapse into a `demoted` event even when no other
         // input comes.
-        if !leases.isEmpty {
+        if anyLeader {
             effects.append(.leaseTimer(generation: current.generation, at: until))
         }
         if leaseLapsed, current.connected, let id = current.id {

@@ -19,7 +19,7 @@ extension ElectionDriver {
         session = current
         return [
             .read(
-                generation: current.generation, basePath: configuration.basePath, watch: watch, known: Set(cache.keys))
+                generation: current.generation, basePath: configuration.basePath, watch: watch, known: group.known)
         ]
     }
 
@@ -32,11 +32,9 @@ extension ElectionDriver {
             effects.append(.awaitWatch(watch, generation: current.generation))
             current.childrenWatch.current = watch
         }
-        let listed = Set(result.children)
-        cache = cache.filter { listed.contains($0.key) }.merging(result.fetched) { $1 }
-        let read = GroupRead(
-            basePath: configuration.basePath, children: result.children, pzxid: result.pzxid, entries: cache)
-        effects += process(read, basis: result.sentAt)
+        // Only the new members were read; the index drops the departed ones.
+        let added = group.apply(children: result.children, pzxid: result.pzxid, fetched: result.fetched)
+        effects += process(group.read(), basis: result.sentAt, added: added)
         if session?.readAgain == true { effects += requestRead() }
         return effects
     }
@@ -57,8 +55,9 @@ extension ElectionDriver {
         }
     }
 
-    /// Decides on a read (or on the last read less a deleted predecessor), known to hold at `basis`.
-    mutating func process(_ read: GroupRead, basis: ContinuousClock.Instant) -> [Effect] {
+    /// Decides on a read (or on the last read less a deleted predecessor), known to hold at `basis`;
+    /// `added` are the members read for it.
+    mutating func process(_ read: GroupRead, basis: ContinuousClock.Instant, added: [String]) -> [Effect] {
         guard let current = session else { return [] }
         var effects: [Effect] = []
         lastRead = read
@@ -68,7 +67,7 @@ extension ElectionDriver {
         for id in contenders.keys.sorted() {
             for action in contenders[id]!.state.handle(.view(read.snapshot)) { effects += apply(action, for: id) }
         }
-        effects += deleteStrays(read, session: current)
+        effects += deleteStrays(read, added: added, session: current)
         effects += watchPredecessor(read, session: current)
         return effects
     }
@@ -78,10 +77,11 @@ extension ElectionDriver {
     mutating func watchPredecessor(_ read: GroupRead, session current: Session) -> [Effect] {
         let valid = read.snapshot.valid
         guard valid.count >= 2, let sessionID = current.id, let latest = session else { return [] }
-        let own = Set(contenders.values.compactMap { $0.state.ownNode?.name })
         let (leader, next) = (valid[0], valid[1])
-        guard !own.contains(leader.name), own.contains(next.name), next.ephemeralOwner == sessionID,
-            latest.predecessor != leader.name
+        guard next.ephemeralOwner == sessionID, latest.predecessor != leader.name else { return [] }
+        let mine = contenders.values
+        guard !mine.contains(where: { $0.state.ownNode?.name == leader.name }),
+            mine.contains(where: { $0.state.ownNode?.name == next.name })
         else { return [] }
         session?.predecessor = leader.name
         return [
@@ -97,30 +97,36 @@ extension ElectionDriver {
         guard var current = session, current.predecessor == name else { return [] }
         current.predecessor = nil
         session = current
-        guard exact, current.connected, current.authenticated, !current.reading, let last = lastRead,
-            let basis = readBasis, last.children.contains(name)
+        guard exact, current.connected, current.authenticated, !current.reading, lastRead != nil,
+            let basis = readBasis, group.contains(name)
         else { return [] }
-        cache[name] = nil
-        let read = GroupRead(
-            basePath: configuration.basePath, children: last.children.filter { $0 != name },
-            pzxid: last.snapshot.pzxid, entries: cache)
+        group.drop(name)
         let before = leaders.count
-        let effects = process(read, basis: basis)
+        let effects = process(group.read(), basis: basis, added: [])
         if leaders.count > before { earlyElections += 1 }
         return effects
     }
 
     /// Deletes nodes carrying one of this process' contender ids that another session owns:
-    /// left by a session this process already gave up on.
-    mutating func deleteStrays(_ read: GroupRead, session current: Session) -> [Effect] {
+    /// left by a session this process already gave up on. A member's owner and id never change,
+    /// so only the `added` members are checked, unless the session or the contenders changed
+    /// (or a delete of a stray failed) since the last check of all of them.
+    mutating func deleteStrays(_ read: GroupRead, added: [String], session current: Session) -> [Effect] {
         guard let sessionID = current.id else { return [] }
+        let names: [String]
+        if let scope = strayScope, scope.session == sessionID, scope.contends == contends {
+            names = added
+        } else {
+            names = read.snapshot.members.map(\.name)
+            strayScope = (sessionID, contends)
+        }
+        let ids = names.compactMap { name in read.ids[name].map { (name, $0) } }
+        guard !ids.isEmpty else { return [] }
         let markers = Set(contenders.values.map(\.info.id))
         var effects: [Effect] = []
-        for member in read.snapshot.members
-        where member.ephemeralOwner != sessionID && markers.contains(read.ids[member.name] ?? "")
-            && !deletingStrays.contains(member.name)
-        {
-            deletingStrays.insert(member.name)
+        for (name, id) in ids where markers.contains(id) && !deletingStrays.contains(name) {
+            guard let member = read.snapshot.member(named: name), member.ephemeralOwner != sessionID else { continue }
+            deletingStrays.insert(name)
             logger.notice("deleting a candidate node left by an earlier session", metadata: ["node": "\(member.name)"])
             effects.append(.delete(generation: current.generation, path: path(member.name), gate: nil))
         }

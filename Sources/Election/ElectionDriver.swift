@@ -44,7 +44,11 @@ struct ElectionDriver {
     /// A reference type: the loop walks every contender on each read and publish, and with
     /// hundreds of contenders copying each one's fields (retains) dominated that walk.
     final class Contender {
-        var state: ContenderState
+        var state: ContenderState {
+            didSet { if state.phase != oldValue.phase { phaseChanged = true } }
+        }
+        /// The phase changed since `takeContenderChanges()` last looked.
+        var phaseChanged = true
         let info: MasterInfo
         let data: [UInt8]
         /// The generation of the create in flight, if any.
@@ -76,9 +80,19 @@ struct ElectionDriver {
     var session: Session?
     var sessionFailures = 0
     var readFailures = 0
-    var contenders: [ContenderID: Contender] = [:]
-    var cache: [String: GroupRead.Entry] = [:]
+    var contenders: [ContenderID: Contender] = [:] {
+        didSet { rosterChanged = true }
+    }
+    /// A contender came or went since `takeContenderChanges()` last looked.
+    var rosterChanged = true
+    /// Every member read so far, interpreted once (`GroupIndex`).
+    var group: GroupIndex
     var lastRead: GroupRead?
+    /// Counts `contend` calls: a new contender's marker makes every member worth checking for strays.
+    var contends = 0
+    /// The session and `contends` the last full check for strays was made with; later reads
+    /// check only their new members.
+    var strayScope: (session: Int64, contends: Int)?
     var deletingStrays: Set<String> = []
     var reportedInvalid: Set<String> = []
     var reportedHazards: Set<String> = []
@@ -105,6 +119,7 @@ struct ElectionDriver {
         self.configuration = configuration
         self.logger = logger
         self.now = now
+        group = GroupIndex(basePath: configuration.basePath)
         observer = ObserverState(
             required: configuration.required, sessionTimeout: configuration.zooKeeper.sessionTimeout)
     }
@@ -121,6 +136,18 @@ struct ElectionDriver {
     var sessionInfo: SessionInfo? {
         guard let session, session.connected else { return nil }
         return session.info
+    }
+
+    /// Whether `leaders` or `ownNodes` may differ from when this was last called: what
+    /// `ElectionGroup` publishes is built again only then, not on every input.
+    mutating func takeContenderChanges() -> Bool {
+        var changed = rosterChanged
+        rosterChanged = false
+        for contender in contenders.values where contender.phaseChanged {
+            contender.phaseChanged = false
+            changed = true
+        }
+        return changed
     }
 
     mutating func takeEvents() -> [ElectionEvent] {

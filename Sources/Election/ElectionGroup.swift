@@ -226,10 +226,14 @@ public final class ElectionGroup: Sendable {
     /// Hands the driver's new events and state to listeners and readers.
     private func publish(_ driver: inout ElectionDriver) {
         let events = driver.takeEvents()
+        // With many contenders these maps cost a walk of them all: only when one changed phase.
+        let contenders = driver.takeContenderChanges() ? (driver.leaders, driver.ownNodes) : nil
         let listeners = shared.withLockedValue { state in
             state.view = driver.observer.view
-            state.leaders = driver.leaders
-            state.ownNodes = driver.ownNodes
+            if let (leaders, ownNodes) = contenders {
+                state.leaders = leaders
+                state.ownNodes = ownNodes
+            }
             state.session = driver.sessionInfo
             state.leaseUntil = driver.leaseUntil
             state.zooKeeper = driver.configuration.zooKeeper

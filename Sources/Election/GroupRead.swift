@@ -4,8 +4,11 @@ public import ZooKeeper
 /// One read of the base path, interpreted: who is a valid candidate, what is skipped and why,
 /// what would break real Mesos. Pure: the reader fills it with what ZooKeeper returned.
 public struct GroupRead: Hashable, Sendable {
-    /// What a plain `get` of one numbered child returned, decoded once (a group is read again
-    /// at every change, and its members' data does not change).
+    /// What a plain `get` of one numbered child returned, decoded once: the election reads a
+    /// member once and keeps it while it is listed (`GroupIndex`). That relies on a member's data
+    /// never changing, which holds for the sequential ephemeral nodes of Mesos masters (written
+    /// once at create); the lowest node's owner, which the decision does rest on, comes from the
+    /// same `get`'s Stat and cannot change at all.
     public struct Entry: Hashable, Sendable {
         public let data: [UInt8]
         public let stat: Stat
@@ -75,6 +78,20 @@ public struct GroupRead: Hashable, Sendable {
         self.ids = ids
         let lowestData = view.mesosLowestChild.flatMap { entries[$0]?.data }
         self.hazards = view.hazards(lowestData: lowestData) + view.readerHazards
+    }
+
+    /// A read assembled from parts kept up to date one member at a time (`GroupIndex`).
+    init(
+        basePath: String, children: [String], candidates: [Candidate], invalid: [InvalidMember],
+        hazards: [MesosHazard], snapshot: GroupSnapshot, ids: [String: String]
+    ) {
+        self.basePath = basePath
+        self.children = children
+        self.candidates = candidates
+        self.invalid = invalid
+        self.hazards = hazards
+        self.snapshot = snapshot
+        self.ids = ids
     }
 
     /// `base/child`, for a base of `/` too.

@@ -26,13 +26,22 @@ public struct GroupSnapshot: Hashable, Sendable {
 
     /// The valid members, by sequence (computed once: every contender of a process asks).
     public let valid: [Member]
-    private let index: [String: Int]
+    private let index: [String: Member]
 
     public init(members: [Member], pzxid: Int64 = .max) {
         self.members = members.sorted { $0.sequence < $1.sequence }
         self.pzxid = pzxid
         valid = self.members.filter(\.isValid)
-        index = Dictionary(self.members.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
+        index = Dictionary(self.members.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// A snapshot from parts kept up to date one member at a time (`GroupIndex`): `members` and
+    /// `valid` already sorted, `index` every member by name.
+    init(sorted members: [Member], valid: [Member], index: [String: Member], pzxid: Int64) {
+        self.members = members
+        self.valid = valid
+        self.index = index
+        self.pzxid = pzxid
     }
 
     /// `present` of DESIGN.md: the valid candidate nodes.
@@ -40,7 +49,7 @@ public struct GroupSnapshot: Hashable, Sendable {
 
     public var lowestValid: Member? { valid.first }
 
-    public func member(named name: String) -> Member? { index[name].map { members[$0] } }
+    public func member(named name: String) -> Member? { index[name] }
 
     public static func == (lhs: GroupSnapshot, rhs: GroupSnapshot) -> Bool {
         lhs.members == rhs.members && lhs.pzxid == rhs.pzxid

@@ -161,3 +161,20 @@ extension GroupView {
         return hazards
     }
 }
+
+extension GroupView {
+    /// Whether `child` is a `json.info_` candidate named exactly as ZooKeeper names one (ten digits,
+    /// not negative). Such a child carries no hazard of its own: none by name unless another child
+    /// has the same sequence (`mesosSequence`), none for other readers, and a data hazard only as the
+    /// lowest member. An incremental reader of the group judges only the other children again.
+    public static func isPlainCandidate(_ member: MemberName) -> Bool {
+        member.isJSONCandidate && member.sequence >= 0
+            && member.name.utf8.elementsEqual(MemberName(label: member.label, sequence: member.sequence).name.utf8)
+    }
+
+    /// The sequence a Mesos master or agent reads for `child`, or nil when Mesos skips it (see
+    /// `hazards(lowestData:)`: children with the same one are hazards).
+    public static func mesosSequence(_ child: String) -> Int32? {
+        MesosChildName(child)?.sequence
+    }
+}
