@@ -89,12 +89,13 @@ grep -q "127.0.0.11:5050" <<<"$status" || fail "step 1: herald status does not s
 grep -q "observer" <<<"$status" || fail "step 1: herald status does not show the observer role: $status"
 echo "ok: step 1: each Herald publishes master1 (127.0.0.11:5050); herald status on master2:"
 sed 's/^/      /' <<<"$status"
-# What Mesos ranks (children named [label_]digits) must be the masters' three nodes only.
+# The chroot must hold the masters' three nodes and nothing else: every reader ranks them alone
+# (pymesos ranks every child but log_replicas), and Herald writes nothing there.
 after=$(children)
-members=$(tr -d '[] ' <<<"$after" | tr ',' '\n' | grep -E '^([A-Za-z.]+_)?[0-9]+$' | sort | tr '\n' ' ')
+members=$(tr -d '[] ' <<<"$after" | tr ',' '\n' | sort | tr '\n' ' ')
 [ "$members" = "json.info_0000000000 json.info_0000000001 json.info_0000000002 " ] ||
-  fail "step 1: the election members are now: $members"
-echo "ok: step 1: the members Mesos ranks are still only the masters' three nodes (the chroot: $after)"
+  fail "step 1: the chroot now holds: $members"
+echo "ok: step 1: the chroot holds the masters' three nodes and nothing else: $after"
 
 # Step 2: a consumer on the socket follows the real masters' failover (master1's session ends).
 echo quit >&3
