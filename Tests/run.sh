@@ -31,6 +31,7 @@ need_packages=()
 [ -f /usr/share/java/zookeeper.jar ] || need_packages+=(zookeeper)
 command -v java >/dev/null 2>&1 || need_packages+=(default-jre-headless)
 [ -x /usr/sbin/dnsmasq ] || command -v dnsmasq >/dev/null 2>&1 || need_packages+=(dnsmasq-base)
+command -v ss >/dev/null 2>&1 || need_packages+=(iproute2)
 # The DNS responder's tests ask it with real clients: dig, dnspython, and through unbound.
 [ -x /usr/bin/dig ] || need_packages+=(bind9-dnsutils)
 [ -x /usr/sbin/unbound ] || need_packages+=(unbound)

@@ -50,33 +50,17 @@ public final class HeraldProcess: Sendable {
 }
 
 extension HeraldProcess {
-    /// The remote ports of this process' established TCP connections (from `/proc`): how many
-    /// ZooKeeper sessions it holds, say, when compared with the ensemble's client ports.
-    public var establishedRemotePorts: [Int] {
-        let fdDirectory = "/proc/\(pid)/fd"
-        let links = (try? FileManager.default.contentsOfDirectory(atPath: fdDirectory)) ?? []
-        var inodes = Set<String>()
-        for link in links {
-            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: fdDirectory + "/" + link),
-                target.hasPrefix("socket:[")
-            else { continue }
-            inodes.insert(String(target.dropFirst("socket:[".count).dropLast()))
+    /// The remote ports of this process' established TCP connections, as `ss` (iproute2) reports
+    /// them: how many ZooKeeper sessions it holds, compared with the ensemble's client ports.
+    public func establishedRemotePorts() async throws -> [Int] {
+        let result = try await ChildProcess.run("/usr/bin/env", ["ss", "-Htnp", "state", "established"])
+        guard result.status == 0 else { throw SetupError("ss failed (\(result.status)): \(result.output)") }
+        return result.output.split(separator: "\n").compactMap { line -> Int? in
+            guard line.contains("pid=\(pid),") else { return nil }
+            // Recv-Q Send-Q Local:Port Peer:Port Process
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.count >= 4 else { return nil }
+            return fields[3].split(separator: ":").last.flatMap { Int($0) }
         }
-        var ports: [Int] = []
-        for table in ["/proc/\(pid)/net/tcp", "/proc/\(pid)/net/tcp6"] {
-            // Read to the end: /proc files report no size, and a sized read stops after one page.
-            let text =
-                FileHandle(forReadingAtPath: table).map { String(decoding: $0.readDataToEndOfFile(), as: UTF8.self) }
-                ?? ""
-            for line in text.split(separator: "\n").dropFirst() {
-                let fields = line.split(separator: " ")
-                // sl local remote st tx:rx tr:when retrnsmt uid timeout inode
-                guard fields.count > 9, fields[3] == "01", inodes.contains(String(fields[9])),
-                    let port = fields[2].split(separator: ":").last.flatMap({ Int($0, radix: 16) })
-                else { continue }
-                ports.append(port)
-            }
-        }
-        return ports
     }
 }

@@ -115,8 +115,8 @@ struct ServeTests {
                 try TestEnsemble.servers.split(separator: ",").compactMap {
                     $0.split(separator: ":").last.flatMap { Int($0) }
                 })
-            #expect(followers[1].establishedRemotePorts.filter(ensemblePorts.contains).count == 1)
-            #expect(leaders[0].establishedRemotePorts.filter(ensemblePorts.contains).count == 2)
+            #expect(try await followers[1].establishedRemotePorts().filter(ensemblePorts.contains).count == 1)
+            #expect(try await leaders[0].establishedRemotePorts().filter(ensemblePorts.contains).count == 2)
             #expect(Set(seen).count == 1, "the followers agree: \(seen.map(\.hostname))")
             let leaderName = try #require(seen.first?.hostname)
             for leader in leaders {
