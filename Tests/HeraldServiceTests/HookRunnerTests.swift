@@ -69,6 +69,28 @@ struct HookRunnerTests {
         }
     }
 
+    @Test("a hook inherits none of Herald's sockets (the ZooKeeper client opens them without close-on-exec)")
+    func noInheritedDescriptors() async throws {
+        // A descriptor without close-on-exec, as the ZooKeeper C client opens its session's socket.
+        let leaked = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #expect(leaked > 2)
+        defer { close(leaked) }
+        try await Fixtures.withTemporaryDirectory { directory in
+            let out = directory.appendingPathComponent("fds").path
+            // What a command of the hook holds (the shell keeps copies of its own at 10 and up).
+            let configuration = HookRunner.Configuration(onElected: "ls -l /proc/self/fd > '\(out)'")
+            try await withRunner(configuration) { runner, logs in
+                runner.submit(
+                    for: .elected(ContenderID(1), node: Fixtures.first.node, epoch: 1),
+                    view: Fixtures.electedView(leader: Fixtures.first), role: .leader)
+                try await logs.wait(count: 1, where: Self.finished)
+            }
+            let lines = Fixtures.lines(of: URL(fileURLWithPath: out))
+            #expect(lines.count > 3, "\(lines)")
+            #expect(!lines.contains { $0.contains("socket:") }, "the hook holds a socket of Herald's: \(lines)")
+        }
+    }
+
     @Test("a failing hook is one warning, its stderr is logged, and the next hook runs")
     func failingHook() async throws {
         // The next hook is a leader_change: a demoted would end the elected one.

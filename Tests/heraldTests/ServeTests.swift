@@ -115,8 +115,10 @@ struct ServeTests {
                 try TestEnsemble.servers.split(separator: ",").compactMap {
                     $0.split(separator: ":").last.flatMap { Int($0) }
                 })
-            #expect(try await followers[1].establishedRemotePorts().filter(ensemblePorts.contains).count == 1)
-            #expect(try await leaders[0].establishedRemotePorts().filter(ensemblePorts.contains).count == 2)
+            let followerPorts = try await followers[1].establishedRemotePorts()
+            let leaderPorts = try await leaders[0].establishedRemotePorts()
+            #expect(followerPorts.filter(ensemblePorts.contains).count == 1, "f2's connections: \(followerPorts)")
+            #expect(leaderPorts.filter(ensemblePorts.contains).count == 2, "l1's connections: \(leaderPorts)")
             #expect(Set(seen).count == 1, "the followers agree: \(seen.map(\.hostname))")
             let leaderName = try #require(seen.first?.hostname)
             for leader in leaders {
