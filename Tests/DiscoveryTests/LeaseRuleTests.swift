@@ -69,20 +69,29 @@ struct LeaseRuleTests {
 
     @Test("the store ages a watched snapshot on its own: stale, then no leader, with no new input")
     func storeAgesOnItsOwn() async throws {
+        // Stale after ⅔ T (4 s), no leader after T (6 s), both counted from the last contact.
+        // How long the server takes to start is not up to the test on a loaded machine, so the
+        // first snapshot is judged by its own age, and the rest must follow on their own.
         var view = Fixtures.view()
-        view.connection.sessionTimeout = .seconds(3)
-        view.contact = .now
+        view.connection.sessionTimeout = .seconds(6)
+        let contact = ContinuousClock.now
+        view.contact = contact
         try await withServer(initial: Fixtures.input(view)) { server, path in
             var client = try await TestClient.connect(path)
             try await client.send("{\"op\":\"watch\"}\n")
             let first = try await client.nextSnapshot()
-            #expect(first.leader?.hostname == "m1" && !first.stale)
-            let second = try await client.nextSnapshot(within: .seconds(10))
-            #expect(second.revision == first.revision + 1)
-            #expect(second.leader?.hostname == "m1" && second.stale)
-            let third = try await client.nextSnapshot(within: .seconds(10))
-            #expect(third.leader == nil && third.state == .disconnected)
-            #expect(server.current.revision == third.revision)
+            if ContinuousClock.now - contact < .milliseconds(3500) {
+                #expect(first.leader?.hostname == "m1" && !first.stale, "fresh while younger than ⅔ T")
+            }
+            var seen = [first]
+            while seen.count < 4, seen.last?.leader != nil {
+                seen.append(try await client.nextSnapshot(within: .seconds(10)))
+            }
+            let states = seen.map { $0.leader == nil ? "none" : $0.stale ? "stale" : "fresh" }
+            #expect(["fresh stale none", "stale none"].contains(states.joined(separator: " ")), "\(states)")
+            #expect(seen.map(\.revision) == Array(first.revision..<(first.revision + UInt64(seen.count))))
+            #expect(seen.last?.state == .disconnected)
+            #expect(server.current.revision == seen.last?.revision)
         }
     }
 
