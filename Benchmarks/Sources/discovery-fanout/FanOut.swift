@@ -19,7 +19,7 @@ import NIOPosix
 /// builds it in release mode and runs it.
 ///
 /// The floor, measured in the same run: each watcher process also holds N/pools connections to a
-/// `FloorWriter` in this process, read by the same code on the same event loops; after each
+/// `FloorWriter` (a child process of its own), read by the same code on the same event loops; after each
 /// Herald change the floor writes the same line to its N connections, and its time is taken the
 /// same way. Herald and floor changes alternate, so both see the same machine.
 @main
@@ -54,6 +54,9 @@ struct FanOut: AsyncParsableCommand {
     @Option(help: .hidden)
     var poolFloorSocket: String?
 
+    @Option(help: .hidden)
+    var floorSocket: String?
+
     @Option(help: "Serve snapshots on this socket path until stdin closes (for Benchmarks/leader-oneshot).")
     var serve: String?
 
@@ -63,13 +66,14 @@ struct FanOut: AsyncParsableCommand {
             return try await WatcherPool(socket: poolSocket, floorSocket: poolFloorSocket, size: poolSize).run()
         }
         if let serve { return try await StandingServer(path: serve).run() }
+        if let floorSocket { return try FloorMain.run(path: floorSocket) }
         let counts = watchers.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         var rows: [Measurement] = []
         var skipped: [String] = []
         for count in counts {
-            // The server's and the floor's ends of every connection live in this process, plus the
-            // descriptors the connection cap keeps free.
-            let needed = 2 * count + DiscoveryServer.reservedDescriptors + 64
+            // The server's ends of every connection live in this process, plus the descriptors its
+            // connection cap keeps free (the floor's live in its own process).
+            let needed = count + DiscoveryServer.reservedDescriptors + 64
             guard needed <= limit, 2 * min(count, poolSize) + 64 <= limit else {
                 skipped.append("N = \(count): needs \(needed) descriptors, the limit is \(limit)")
                 continue
@@ -107,8 +111,8 @@ struct Scenario {
         let directory = String(cString: created)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/s.sock"
-        let floor = try FloorWriter(path: directory + "/f.sock")
-        defer { floor.close() }
+        let floor = try FloorProcess(path: directory + "/f.sock")
+        defer { floor.finish() }
         let logger = Logger(label: "fanout", factory: { _ in SwiftLogNoOpLogHandler() })
         // Every watcher connects, is idle while memory is measured, then watches: no cap, no idle
         // timeout in the way.
@@ -155,8 +159,7 @@ struct Scenario {
 
                 // The same bytes through the floor writer to the same watcher processes.
                 let line = [UInt8](try published.encodedLine())
-                let floorStart = Monotonic.now
-                floor.push(line)
+                let floorStart = try floor.push(line)
                 let floorLast = try await floorArrivals.waitForAll(revision: published.revision)
                 if change > 5 { floorLatencies.append(.nanoseconds(Int64(floorLast) - Int64(floorStart))) }
             }

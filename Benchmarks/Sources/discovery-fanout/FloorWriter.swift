@@ -9,6 +9,9 @@ import NIOConcurrencyHelpers
 /// Unix-domain connections and pushes one line with a plain blocking `write(2)` per socket, in a
 /// loop on one thread. No framing, no event loop, no per-connection state: what any server must at
 /// least pay to put the same bytes into the same number of sockets.
+///
+/// It runs in a child process of its own (`FloorProcess`, `--floor-socket`), so that the server
+/// process holds only Herald's N descriptors (10,000 of each fit a 20,000 descriptor limit).
 final class FloorWriter: Sendable {
     let path: String
     private let listener: Int32
@@ -72,5 +75,81 @@ final class FloorWriter: Sendable {
         shutdown(listener, Int32(SHUT_RDWR))
         Glibc.close(listener)
         for descriptor in accepted.withLockedValue({ $0 }) { Glibc.close(descriptor) }
+    }
+}
+
+/// The child side of `--floor-socket PATH`: listens, prints `listening`, then for every line read
+/// on stdin prints the CLOCK_MONOTONIC time just before its first `write` and pushes that line
+/// (with its newline) to every accepted connection. Exits at EOF on stdin.
+enum FloorMain {
+    static func run(path: String) throws {
+        let writer = try FloorWriter(path: path)
+        defer { writer.close() }
+        WatcherPool.emit("listening")
+        while let line = readLine(strippingNewline: false) {
+            if line == "count\n" {
+                WatcherPool.emit("\(writer.count)")
+                continue
+            }
+            let bytes = Array(line.utf8)
+            let start = Monotonic.now
+            writer.push(bytes)
+            WatcherPool.emit("\(start)")
+        }
+    }
+}
+
+/// The parent's handle on the floor child process.
+final class FloorProcess {
+    let path: String
+    private let process: Process
+    private let input: FileHandle
+    private let output: UnsafeMutablePointer<FILE>
+
+    init(path: String) throws {
+        self.path = path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        process.arguments = ["--floor-socket", path]
+        let stdin = Pipe()
+        let stdout = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        try process.run()
+        self.process = process
+        input = stdin.fileHandleForWriting
+        guard let stream = fdopen(dup(stdout.fileHandleForReading.fileDescriptor), "r") else {
+            throw BenchmarkError("fdopen failed")
+        }
+        output = stream
+        guard readLine() == "listening" else { throw BenchmarkError("the floor writer did not start") }
+    }
+
+    /// Connections the floor has accepted.
+    var count: Int {
+        try? input.write(contentsOf: Data("count\n".utf8))
+        return readLine().flatMap { Int($0) } ?? 0
+    }
+
+    /// Has the floor push `line` (which ends in a newline); returns the time just before its first
+    /// `write` (CLOCK_MONOTONIC ns).
+    func push(_ line: [UInt8]) throws -> UInt64 {
+        try input.write(contentsOf: Data(line))
+        guard let start = readLine().flatMap({ UInt64($0) }) else { throw BenchmarkError("the floor writer ended") }
+        return start
+    }
+
+    func finish() {
+        try? input.close()
+        process.waitUntilExit()
+        fclose(output)
+    }
+
+    private func readLine() -> String? {
+        var line: UnsafeMutablePointer<CChar>?
+        var capacity = 0
+        defer { free(line) }
+        guard getline(&line, &capacity, output) > 0, let line else { return nil }
+        return String(cString: line).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

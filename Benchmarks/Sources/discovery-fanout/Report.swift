@@ -57,7 +57,7 @@ struct Report {
                 + "\(rows.first?.snapshotBytes ?? 0) bytes (3 candidates, 20 followers). Descriptor limit \(descriptorLimit).",
             "- Latency: from just before `publish` to the arrival of the revision at the last of the N watchers "
                 + "(CLOCK_MONOTONIC, compared across the processes).",
-            "- Floor: a minimal writer in the server process (one thread, a blocking `write(2)` per socket, no "
+            "- Floor: a minimal writer in a process of its own (one thread, a blocking `write(2)` per socket, no "
                 + "event loop) holding N more connections from the same watcher processes, read by the same code. "
                 + "After each Herald change it writes the same line (same bytes, same revision) to its N sockets; "
                 + "timed from just before the first `write` to the arrival at the last of its N connections. Herald "
