@@ -71,7 +71,9 @@ public final class ElectionGroup: Sendable {
 
     struct Shared {
         var view: ElectionView
-        var leaders: [ContenderID: Int64] = [:]
+        /// The contenders that lead, with their epochs: at most a few, so a list (`leaderEpoch`
+        /// is called in loops, for every contender).
+        var leaders: [(id: ContenderID, epoch: Int64)] = []
         var ownNodes: [ContenderID: String] = [:]
         var session: SessionInfo?
         var leaseUntil: ContinuousClock.Instant?
@@ -129,8 +131,11 @@ public final class ElectionGroup: Sendable {
     /// server can expire the session and elect someone else, and before any event says so.
     public func leaderEpoch(_ contender: ContenderID) -> Int64? {
         shared.withLockedValue { state in
-            guard let until = state.leaseUntil, ContinuousClock.now < until else { return nil }
-            return state.leaders[contender]
+            // The clock is read only for a leader.
+            guard let epoch = state.leaders.first(where: { $0.id == contender })?.epoch,
+                let until = state.leaseUntil, ContinuousClock.now < until
+            else { return nil }
+            return epoch
         }
     }
 
@@ -231,7 +236,7 @@ public final class ElectionGroup: Sendable {
         let listeners = shared.withLockedValue { state in
             state.view = driver.observer.view
             if let (leaders, ownNodes) = contenders {
-                state.leaders = leaders
+                state.leaders = leaders.map { (id: $0.key, epoch: $0.value) }
                 state.ownNodes = ownNodes
             }
             state.session = driver.sessionInfo

@@ -18,8 +18,9 @@ import ZooKeeper
 /// whose deletion was seen (`drop(_:)`) has no listing to match. The lists are shared with the
 /// reads already handed out, so changing them copies their storage once.
 struct GroupIndex {
-    /// One read member, interpreted once.
-    struct Record {
+    /// One read member, interpreted once. A class: every listing looks each child up, and a
+    /// lookup then costs one retain, not one per field.
+    final class Record {
         let member: MemberName
         let entry: GroupRead.Entry
         let candidate: Candidate?
@@ -27,6 +28,18 @@ struct GroupIndex {
         let snapshot: GroupSnapshot.Member
         /// A `json.info_` candidate named exactly as ZooKeeper names one.
         let plain: Bool
+
+        init(
+            member: MemberName, entry: GroupRead.Entry, candidate: Candidate?, invalid: InvalidMember?,
+            snapshot: GroupSnapshot.Member, plain: Bool
+        ) {
+            self.member = member
+            self.entry = entry
+            self.candidate = candidate
+            self.invalid = invalid
+            self.snapshot = snapshot
+            self.plain = plain
+        }
     }
 
     let basePath: String
@@ -75,7 +88,9 @@ struct GroupIndex {
         }
         if records.count != listedKnown + added.count {
             let names = Set(listed)
-            for name in records.keys where !names.contains(name) { remove(name) }
+            // Collected first: removing while walking `records.keys` would copy the dictionary.
+            let departed = records.keys.filter { !names.contains($0) }
+            for name in departed { remove(name) }
         }
         // A plain candidate with the sequence of another child carries a name hazard: judge it
         // too, in its place in the listing.

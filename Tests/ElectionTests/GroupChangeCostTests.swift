@@ -5,8 +5,9 @@ import Testing
 @testable import Election
 @testable import ZooKeeper
 
-/// The cost of one change in a group of 500 members, for a profiler: callgrind measures
-/// `measuredChange` alone (`--toggle-collect='*measuredChange*'`).
+/// One change in a group of 500 members, handled by the driver. `measuredChange` holds the change
+/// alone, so that a profiler can take it apart from the set-up (callgrind:
+/// `--toggle-collect='*measuredChange*'`).
 @Suite("Group change cost")
 struct GroupChangeCostTests {
     typealias H = DriverHarness
