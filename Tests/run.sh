@@ -164,10 +164,9 @@ if [ $# -gt 0 ]; then
 else
   # Tests that measure the whole process (threads, descriptors, memory) or a latency bound (the
   # lease's 200 ms from SIGCONT to on_demoted; a DNS look-up's refusal "at once" and its bounded
-  # timeout; the DNS fuzz run's memory), and the DNS responder
-  # asked by dig, dnspython, dnsmasq and unbound (dozens of processes), run in a second pass on
-  # their own: alongside the others they would count the others' connections and buffers, or
-  # wait for their CPU, or take it from them.
+  # timeout; the DNS fuzz run's memory), and the DNS responder asked by dig, dnspython, dnsmasq
+  # and unbound (dozens of processes), run in a second pass on their own: alongside the others
+  # they would count the others' connections and buffers, or wait for their CPU, or take it.
   isolated='LoadTests|SessionTests/noLeaks|LeaseTests|DNSResolverTests|FuzzTests|ResponderTests'
   log "swift test ${args[*]} --skip '$isolated'"
   swift test "${args[@]}" --skip "$isolated"
