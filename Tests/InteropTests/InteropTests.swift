@@ -46,9 +46,13 @@ struct InteropTests {
             self.detectors = detectors
         }
 
-        /// The same cluster with both detectors started on its chroot.
-        func watched() throws -> Cluster {
-            Cluster(
+        /// The same cluster with both detectors started on its chroot, which is made first, as
+        /// `herald bootstrap` makes it before any framework starts: pymesos' detector, started on a
+        /// path that does not exist yet, never watches it (mesos-go waits for it).
+        func watched() async throws -> Cluster {
+            let basePath = basePath
+            try await withClient(servers: servers) { _ = try await $0.ensurePath(basePath) }
+            return Cluster(
                 self, detectors: try Detector.Kind.allCases.map { try Detector($0, url: url, directory: directory) })
         }
 
@@ -166,7 +170,7 @@ struct InteropTests {
     @Test("steady state, SIGTERM and SIGKILL failovers, then quorum loss: both detectors name Herald's leader")
     func failovers() async throws {
         let setup = try Cluster("failovers")
-        let cluster = try setup.watched()
+        let cluster = try await setup.watched()
         do {
             for index in 1...3 { try cluster.start("l\(index)", index: index, mode: "leader") }
             try cluster.start("f1", index: 4, mode: "follower")
@@ -215,7 +219,7 @@ struct InteropTests {
 
     @Test("real masters written by another client, Herald with herald_contend: false: all name the lowest master")
     func realMasters() async throws {
-        let cluster = try Cluster("real-masters").watched()
+        let cluster = try await Cluster("real-masters").watched()
         var masters: [FakeMaster] = []
         do {
             try await withClient { try await $0.ensurePath(cluster.basePath) }
@@ -256,7 +260,7 @@ struct InteropTests {
 
     @Test("log_replicas and a stale info_ node beside Herald's candidates: Mesos' rule, mesos-go and Herald agree")
     func oldMesosLeftovers() async throws {
-        let cluster = try Cluster("leftovers").watched()
+        let cluster = try await Cluster("leftovers").watched()
         do {
             try await withClient { zk in
                 try await zk.ensurePath(cluster.basePath + "/log_replicas")
@@ -317,7 +321,7 @@ struct InteropTests {
     @Test(
         "a rolling upgrade from <base>/herald, then herald bootstrap --migrate: nothing of Herald's left in the chroot")
     func rollingUpgrade() async throws {
-        let cluster = try Cluster("upgrade").watched()
+        let cluster = try await Cluster("upgrade").watched()
         var oldHosts: [Int: ZooKeeperClient] = [:]
         do {
             let legacy = HeraldPaths(mesosBase: cluster.basePath, root: "/unused").legacyFollowers
