@@ -223,9 +223,21 @@ public final class FollowerDirectory: Sendable {
                     prepared = true
                 }
                 guard lists else {
-                    // Registered; nothing to watch. Wait for the session to end.
+                    // Registered, and no list to follow: watch only this host's own node, so that
+                    // it is made again if someone deletes it (or the directory), and otherwise wait
+                    // for the session to end. One watch per host, which fires for this host only.
                     problems?.clear(Self.component)
-                    try await awaitChange([], client: client)
+                    guard let registration else {
+                        try await awaitChange([], client: client)
+                        continue
+                    }
+                    let own = directory + "/" + HeraldPaths.followerNode(registration.hostname)
+                    let (stat, watch) = try await client.existsAndWatch(own)
+                    if stat != nil { try await awaitChange([watch], client: client) }
+                    if try await client.exists(own) == nil {
+                        logger.notice("this host's follower registration was deleted; registering again")
+                        prepared = false
+                    }
                     continue
                 }
                 // Coalesce: however many members came and went since the last read, one read
@@ -235,6 +247,14 @@ public final class FollowerDirectory: Sendable {
                 }
                 lastRead = .now
                 try await current.refresh(client)
+                if let registration, !current.children.contains(HeraldPaths.followerNode(registration.hostname)) {
+                    // This host's own node was deleted by someone: make it again, then read.
+                    logger.notice("this host's follower registration was deleted; registering again")
+                    prepared = false
+                    lastRead = nil
+                    current.watch = nil  // read the list again after registering, whatever the watch says
+                    continue
+                }
                 do {
                     try await legacy?.refresh(client)
                 } catch let error as ZooKeeperError where error.code == .noNode {
