@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
+        .target(name: "CSpawn", path: "Sources/CSpawn"),
         .systemLibrary(
             name: "CZooKeeper",
             providers: [.apt(["libzookeeper-mt-dev"])]
@@ -102,6 +103,7 @@ let package = Package(
         .target(
             name: "HeraldService",
             dependencies: [
+                "CSpawn",
                 "DNS",
                 "Election",
                 "Discovery",
@@ -224,6 +226,7 @@ let package = Package(
         .target(
             name: "HeraldTestSupport",
             dependencies: [
+                "CSpawn",
                 "ZooKeeper",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

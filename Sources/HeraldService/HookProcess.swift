@@ -1,3 +1,4 @@
+import CSpawn
 import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
@@ -58,20 +59,6 @@ final class HookProcess: Sendable {
     ///
     /// The signal mask and the usual signals' dispositions are reset: the spawning thread blocks
     /// signals and Herald ignores SIGPIPE, and a hook would inherit both, never seeing SIGTERM.
-    /// This process' open descriptors, from `/proc/self/fd`.
-    static func openDescriptors() -> [Int32] {
-        guard let directory = opendir("/proc/self/fd") else { return [] }
-        defer { closedir(directory) }
-        var descriptors: [Int32] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if let descriptor = Int32(name) { descriptors.append(descriptor) }
-        }
-        return descriptors
-    }
-
     init(command: String, environment: [String: String]) throws {
         let out = try Self.makePipe()
         let err = try Self.makePipe()
@@ -87,10 +74,8 @@ final class HookProcess: Sendable {
         for fd in all { posix_spawn_file_actions_addclose(&actions, fd) }
         // And every other descriptor: the ZooKeeper C client opens its session's socket and its
         // wake-up pipe without close-on-exec, and a hook must not hold Herald's session open.
-        // (One closed by another thread meanwhile is no error: glibc ignores EBADF there.)
-        for fd in Self.openDescriptors() where fd > 2 && !all.contains(fd) {
-            posix_spawn_file_actions_addclose(&actions, fd)
-        }
+        // Closed in the child, so that one another thread opens meanwhile is closed too.
+        herald_spawn_close_from(&actions, 3)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)

@@ -1,3 +1,4 @@
+import CSpawn
 import Dispatch
 import Foundation
 
@@ -70,9 +71,7 @@ public enum ChildProcess {
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         // Nothing else of the test process: the ZooKeeper C client's sockets have no
         // close-on-exec, and a child holding other tests' sessions would skew what it measures.
-        let inherited = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? [])
-            .compactMap { Int32($0) }
-        for fd in inherited where fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }
+        herald_spawn_close_from(&actions, 3)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
