@@ -64,11 +64,23 @@ extension FaultSuite {
         }
     }
 
+    /// Deletes `path` and everything below it, as a hostile operator would, again and again while
+    /// Herald makes its nodes again in between (a registration re-made between the delete of the
+    /// last child and the delete of the parent makes ZooKeeper refuse that with ZNOTEMPTY).
     static func deleteRecursively(_ path: String, _ client: ZooKeeperClient) async throws {
-        for child in (try? await client.children(path).children) ?? [] {
-            try await deleteRecursively(path + "/" + child, client)
+        for attempt in 1...100 {
+            for child in (try? await client.children(path).children) ?? [] {
+                try await deleteRecursively(path + "/" + child, client)
+            }
+            do {
+                try await client.delete(path)
+                return
+            } catch let error as ZooKeeperError where error.code == .noNode {
+                return
+            } catch let error as ZooKeeperError where error.code == .notEmpty && attempt < 100 {
+                continue
+            }
         }
-        do { try await client.delete(path) } catch let error as ZooKeeperError where error.code == .noNode {}
     }
 
     @Test("hostile: the chroot's ACL becomes read-only while Herald runs; a restarted host waits, then recovers")
