@@ -141,6 +141,128 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "crash-contender",
+            dependencies: [
+                "Election",
+                "HeraldTestSupport",
+                "MesosLayout",
+                "ZooKeeper",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/Fixtures/crash-contender",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "HeraldTestSupport",
+            dependencies: [
+                "CSpawn",
+                "Election",
+                "MesosLayout",
+                "ZooKeeper",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            path: "Tests/HeraldTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ZooKeeperTests",
+            dependencies: [
+                "ZooKeeper",
+                "HeraldTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MesosLayoutTests",
+            dependencies: ["MesosLayout", "ZooKeeper", "HeraldTestSupport"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DNSTests",
+            dependencies: [
+                "DNS", "HeraldTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HeraldConfigTests",
+            dependencies: [
+                "DNS", "HeraldConfig", "MesosLayout", "ZooKeeper", "HeraldTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ElectionTests",
+            dependencies: [
+                "Election", "MesosLayout", "ZooKeeper", "HeraldTestSupport", "crash-contender",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HeraldServiceTests",
+            dependencies: [
+                "DNS", "HeraldService", "HeraldConfig", "Election", "Discovery", "MesosLayout", "ZooKeeper",
+                "HeraldTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DiscoveryTests",
+            dependencies: [
+                "herald", "Discovery", "Election", "MesosLayout", "ZooKeeper", "HeraldTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HeraldFaultTests",
+            dependencies: [
+                "herald", "HeraldTestSupport", "Discovery", "MesosLayout", "ZooKeeper",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "InteropTests",
+            dependencies: [
+                "herald", "HeraldTestSupport", "Discovery", "MesosLayout", "ZooKeeper",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "heraldTests",
+            dependencies: [
+                "herald", "HeraldTestSupport", "Discovery", "DNS",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)
+
+// The benchmarks' programs (Benchmarks/Sources) are built only when HERALD_BENCHMARKS is set, as
+// the Benchmarks/ scripts do: neither the product build nor the test build compiles them.
+if Context.environment["HERALD_BENCHMARKS"] != nil {
+    package.targets += [
+        .executableTarget(
             name: "zk-roundtrip",
             dependencies: [
                 "ZooKeeper",
@@ -154,6 +276,7 @@ let package = Package(
             name: "election-contender",
             dependencies: [
                 "Election",
+                "HeraldTestSupport",
                 "MesosLayout",
                 "ZooKeeper",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -223,106 +346,5 @@ let package = Package(
             path: "Benchmarks/Sources/discovery-fanout",
             swiftSettings: swiftSettings
         ),
-        .target(
-            name: "HeraldTestSupport",
-            dependencies: [
-                "CSpawn",
-                "ZooKeeper",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-            ],
-            path: "Tests/HeraldTestSupport",
-            swiftSettings: swiftSettings
-        ),
-        .testTarget(
-            name: "ZooKeeperTests",
-            dependencies: [
-                "ZooKeeper",
-                "HeraldTestSupport",
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        .testTarget(
-            name: "MesosLayoutTests",
-            dependencies: ["MesosLayout", "ZooKeeper", "HeraldTestSupport"],
-            resources: [.copy("Fixtures")],
-            swiftSettings: swiftSettings
-        ),
-        .testTarget(
-            name: "DNSTests",
-            dependencies: [
-                "DNS", "HeraldTestSupport",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        .testTarget(
-            name: "HeraldConfigTests",
-            dependencies: [
-                "DNS", "HeraldConfig", "MesosLayout", "ZooKeeper", "HeraldTestSupport",
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            resources: [.copy("Fixtures")],
-            swiftSettings: swiftSettings
-        ),
-        .testTarget(
-            name: "ElectionTests",
-            dependencies: [
-                "Election", "MesosLayout", "ZooKeeper", "HeraldTestSupport", "election-contender",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        .testTarget(
-            name: "HeraldServiceTests",
-            dependencies: [
-                "DNS", "HeraldService", "HeraldConfig", "Election", "Discovery", "MesosLayout", "ZooKeeper",
-                "HeraldTestSupport",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        .testTarget(
-            name: "DiscoveryTests",
-            dependencies: [
-                "Discovery", "Election", "MesosLayout", "ZooKeeper", "HeraldTestSupport",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        .testTarget(
-            name: "HeraldFaultTests",
-            dependencies: [
-                "herald", "HeraldTestSupport", "Discovery", "MesosLayout", "ZooKeeper",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        .testTarget(
-            name: "InteropTests",
-            dependencies: [
-                "HeraldTestSupport", "Discovery", "MesosLayout", "ZooKeeper",
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        .testTarget(
-            name: "heraldTests",
-            dependencies: [
-                "herald", "HeraldTestSupport", "Discovery", "DNS",
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-            ],
-            swiftSettings: swiftSettings
-        ),
     ]
-)
+}

@@ -13,7 +13,7 @@ import ZooKeeper
 @Suite("Election when a leader process dies", .timeLimit(.minutes(2)))
 struct ElectionCrashTests {
     static let contenderBinary = URL(fileURLWithPath: CommandLine.arguments[0])
-        .deletingLastPathComponent().appendingPathComponent("election-contender").path
+        .deletingLastPathComponent().appendingPathComponent("crash-contender").path
 
     @Test("a leader process killed with SIGKILL: a new leader only once its session expired and its node is gone")
     func killedLeader() async throws {
@@ -24,7 +24,7 @@ struct ElectionCrashTests {
         let timeoutMs = 3000
         let pid = try ChildProcess.spawn(
             Self.contenderBinary,
-            ["--servers", servers, "--base", base, "--session-timeout-ms", "\(timeoutMs)", "--index", "7"],
+            [servers, base, "\(timeoutMs)", "contender-7"],
             output: output)
         let reaped = NIOLockedValueBox(false)
         defer {
@@ -68,12 +68,6 @@ struct ElectionCrashTests {
         }
     }
 
-    static func monotonicNanoseconds() -> Int64 {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
-    }
-
     /// Waits until the child's output has `text` as a line (after its timestamp). A file's growth
     /// cannot be awaited as an event here, so it is polled every 5 ms within a bound.
     static func line(_ text: String, in path: String, _ what: String) async throws {
@@ -97,7 +91,7 @@ struct ElectionCrashTests {
         let timeoutMs = 2000
         let pid = try ChildProcess.spawn(
             Self.contenderBinary,
-            ["--servers", servers, "--base", base, "--session-timeout-ms", "\(timeoutMs)", "--name", "paused"],
+            [servers, base, "\(timeoutMs)", "paused"],
             output: output)
         defer {
             kill(pid, SIGCONT)
@@ -125,7 +119,7 @@ struct ElectionCrashTests {
             }
             let waited = ContinuousClock.now - stoppedAt
             #expect(waited >= .milliseconds(timeoutMs * 2 / 3), "not before the paused session expired: \(waited)")
-            let resumedAt = Self.monotonicNanoseconds()
+            let resumedAt = ContenderLines.monotonicNanoseconds()
             kill(pid, SIGCONT)
             // The child finds its session gone and contends again with a new node.
             _ = try await ElectionHarness.view(of: observer, "the resumed child's new node") { view in

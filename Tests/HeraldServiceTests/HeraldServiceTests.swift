@@ -7,11 +7,6 @@ import Testing
 
 @Suite("HeraldService")
 struct HeraldServiceTests {
-    @Test("the module is linked")
-    func linked() {
-        #expect(String(describing: HeraldService.self) == "HeraldService")
-    }
-
     @Test("the socket limits go from the configuration through the plan into the socket server")
     func socketLimits() {
         var configuration = HeraldConfiguration()

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Election
 import Foundation
+import HeraldTestSupport
 import Logging
 import MesosLayout
 import ZooKeeper
@@ -10,7 +11,7 @@ import ZooKeeper
     import Glibc
 #endif
 
-/// One election process for tests and benchmarks: runs an `ElectionGroup` with `--contenders`
+/// One election process for the election benchmarks: runs an `ElectionGroup` with `--contenders`
 /// contenders (0: an observer only) and prints one line per event on stdout, the protocol the
 /// election benchmark's harnesses share (`Benchmarks/election/PROTOCOL.md`):
 ///
@@ -87,52 +88,32 @@ struct ContenderCommand: AsyncParsableCommand {
             return source
         }
         defer { sources.forEach { $0.cancel() } }
-        Self.emit("ready")
+        ContenderLines.emit("ready")
         await withTaskGroup(of: Void.self) { tasks in
             tasks.addTask { await group.run() }
             tasks.addTask {
-                for await event in events { Self.emit(event, names: nameOf) }
+                for await event in events { ContenderLines.emit(event, names: nameOf) }
             }
             if pollMs > 0, !nameOf.isEmpty {
-                tasks.addTask { await Self.pollBeliefs(group, nameOf, every: .milliseconds(pollMs)) }
+                tasks.addTask { await ContenderLines.pollBeliefs(group, nameOf, every: .milliseconds(pollMs)) }
             }
             tasks.addTask {
                 // stdin: `release NAME` lines.
                 for await line in Self.standardInputLines() {
                     let words = line.split(separator: " ")
                     guard words.count == 2, words[0] == "release", let id = idOf[String(words[1])] else { continue }
-                    Self.emit("releasing \(words[1])")
+                    ContenderLines.emit("releasing \(words[1])")
                     await group.abdicate(id)
-                    Self.emit("released \(words[1])")
+                    ContenderLines.emit("released \(words[1])")
                 }
             }
             for await _ in stop.stream { break }
             for (id, contenderName) in nameOf.sorted(by: { $0.key < $1.key }) {
-                Self.emit("releasing \(contenderName)")
+                ContenderLines.emit("releasing \(contenderName)")
                 await group.abdicate(id)
-                Self.emit("released \(contenderName)")
+                ContenderLines.emit("released \(contenderName)")
             }
             Glibc.exit(0)
-        }
-    }
-
-    /// The belief an application would act on: `leaderEpoch` (which honours the lease). After a
-    /// gap of more than five intervals (the process was stopped), the first poll is printed even
-    /// when unchanged: what the process believed the moment it ran again.
-    static func pollBeliefs(_ group: ElectionGroup, _ names: [ContenderID: String], every interval: Duration) async {
-        var believed: [ContenderID: Bool] = [:]
-        var last = ContinuousClock.now
-        while !Task.isCancelled {
-            let resumed = ContinuousClock.now - last > interval * 5
-            for (id, name) in names {
-                let now = group.leaderEpoch(id) != nil
-                if believed[id, default: false] != now || (resumed && now) {
-                    believed[id] = now
-                    emit("lead \(name) \(now ? 1 : 0)")
-                }
-            }
-            last = ContinuousClock.now
-            try? await Task.sleep(for: interval)
         }
     }
 
@@ -144,27 +125,5 @@ struct ContenderCommand: AsyncParsableCommand {
             continuation.finish()
         }.start()
         return stream
-    }
-
-    static func emit(_ event: ElectionEvent, names: [ContenderID: String]) {
-        switch event {
-        case .elected(let id, _, _):
-            emit("elected \(names[id] ?? "?")")
-        case .demoted(let id, _):
-            emit("demoted \(names[id] ?? "?")")
-        case .leaderChanged(_, let leader):
-            emit("leader \(leader?.info.hostname ?? "-")")
-        default:
-            break
-        }
-    }
-
-    static func emit(_ line: String) {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        let nanoseconds = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
-        // One write(2) per line: unbuffered, and whole even when the output is a shared file.
-        let bytes = Array("\(nanoseconds) \(line)\n".utf8)
-        _ = bytes.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
     }
 }
