@@ -20,6 +20,9 @@ public struct HeraldServer: Sendable {
     public let publisher: Publisher
     /// What is failing and being retried, shown in every snapshot.
     public let problems: ProblemBoard
+    /// systemd's notify socket, when the process runs under it: told `STOPPING=1` as soon as a
+    /// shutdown starts (`stopping()`).
+    public let notifier: SystemdNotifier?
     public let services: [any Service]
 
     /// - Parameters:
@@ -30,10 +33,12 @@ public struct HeraldServer: Sendable {
     public init(
         plan: ServicePlan, logger: Logger, sinks: [Publisher.Sink] = [],
         onPublished: (@Sendable (Snapshot) -> Void)? = nil, demotionGate: ElectionService.DemotionGate? = nil,
-        problems: ProblemBoard = ProblemBoard(), extraServices: (ElectionService) -> [any Service] = { _ in [] }
+        problems: ProblemBoard = ProblemBoard(), notifier: SystemdNotifier? = nil,
+        extraServices: (ElectionService) -> [any Service] = { _ in [] }
     ) {
         self.plan = plan
         self.problems = problems
+        self.notifier = notifier
         election = ElectionService(plan: plan, logger: logger, demotionGate: demotionGate)
         // A host that does not contend registers on the election's session: one session per
         // follower host. A contending host keeps the election's session to the election.
@@ -58,8 +63,12 @@ public struct HeraldServer: Sendable {
             ]
     }
 
-    /// The group to run, shutting down gracefully on SIGTERM and SIGINT (`herald serve` installs
-    /// its own handlers; pass none there).
+    /// The group to run. A graceful shutdown (`triggerGracefulShutdown()`, or one of
+    /// `gracefulShutdownSignals`) that has not ended within `maximumGracefulShutdownDuration`
+    /// cancels the services; a cancellation that has not ended within 5 s more ends the process
+    /// (ServiceGroup's fatal error): a stopping `herald serve` always exits.
+    ///
+    /// `herald serve` passes no signals: it reads SIGTERM and SIGINT itself (`SignalHandling`).
     public func serviceGroup(
         logger: Logger, gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint],
         maximumGracefulShutdownDuration: Duration = .seconds(20)

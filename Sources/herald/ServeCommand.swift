@@ -1,8 +1,4 @@
 import ArgumentParser
-import DNS
-import Discovery
-@preconcurrency import Dispatch
-import Election
 import Foundation
 import HeraldConfig
 import HeraldService
@@ -31,97 +27,31 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ConfigOptions
 
-    @Option(help: "Seconds a graceful shutdown may take before the process exits anyway.")
+    @Option(help: "Seconds a graceful shutdown may take; then the services are cancelled, and the process ends within 5 s.")
     var shutdownTimeout = 30
 
     func run() async throws {
         let configuration = try options.load()
         let logger = try Self.bootstrapLogging(configuration)
-        let dns = try await Self.bindDNSResponder(configuration, logger: logger)
         let servers = try await BootstrapCommand.servers(configuration)
-        var plan = ServicePlan(configuration: configuration, host: HostFacts.resolve(configuration), servers: servers)
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(HeraldMetrics.prometheusFactory(registry: registry))
-        let metrics = HeraldMetrics()
-        plan.zooKeeper.requestObserver = { operation, duration in
-            metrics.recordZooKeeperRequest(operation: operation, duration: duration)
+        let server: HeraldServer
+        do {
+            server = try await HeraldServer.assemble(
+                configuration: configuration, host: HostFacts.resolve(configuration), servers: servers,
+                registry: registry, environment: ProcessInfo.processInfo.environment, logger: logger)
+        } catch let error as HeraldServer.SetupError {
+            throw HeraldExit(code: .usage, message: error.description)
         }
-        var metricsServer: MetricsServer?
-        if !configuration.heraldMetricsListen.isEmpty {
-            do {
-                metricsServer = MetricsServer(
-                    configuration: try .init(listen: configuration.heraldMetricsListen), registry: registry,
-                    logger: logger)
-            } catch {
-                throw HeraldExit(code: .usage, message: "herald_metrics_listen: \(error)")
-            }
-        }
-        let hooks = HookRunner(
-            configuration: .init(
-                onElected: plan.hooks.onElected, onDemoted: plan.hooks.onDemoted,
-                onLeaderChange: plan.hooks.onLeaderChange, timeout: plan.hooks.timeout),
-            logger: logger)
-        let health = HealthCheck(socketPath: plan.socketPath, sessionTimeout: plan.sessionTimeout)
-        let notifier = SystemdNotifier(environment: ProcessInfo.processInfo.environment, logger: logger)
-        let sink: Publisher.Sink = { change in
-            health.observe(change.view)
-            metrics.observe(change.event)
-            metrics.update(from: change.view)
-            guard change.current else { return }
-            hooks.submit(
-                for: change.event, view: change.view, role: Hook.Role(rawValue: change.role.rawValue) ?? .observer,
-                epoch: change.epoch)
-        }
-        let hostList = try Self.hostList(configuration)
-        // A stopping leader keeps its node until its on_demoted hook has ended (within the hook
-        // timeout and the kill grace): the successor's on_elected never overlaps it.
-        let gate = ElectionService.DemotionGate(limit: hooks.configuration.timeout + hooks.configuration.killGrace) {
-            epoch in
-            let mark = hooks.demotionMark(epoch: epoch)
-            return { await hooks.demotedFinished(epoch: epoch, after: mark) }
-        }
-        let problems = ProblemBoard()
-        let server = HeraldServer(
-            plan: plan, logger: logger, sinks: [sink], onPublished: { _ in metrics.publishedRevision() },
-            demotionGate: gate, problems: problems
-        ) { election in
-            var extra: [any Service] = [hooks]
-            if let dns { extra.insert(dns.service, at: 0) }
-            health.follow { [group = election.group] in group.view }
-            if let notifier {
-                extra.append(
-                    SystemdService(
-                        notifier: notifier, socketPath: plan.socketPath, election: election.group,
-                        sessionTimeout: plan.sessionTimeout, logger: logger))
-            }
-            if let metricsServer {
-                // A listener that cannot bind (the port taken meanwhile, say) is retried; it never
-                // ends the service.
-                let configuration = metricsServer.configuration
-                extra.insert(
-                    RetryingService("metrics listener", logger: logger, problems: problems) {
-                        MetricsServer(configuration: configuration, registry: registry, health: health, logger: logger)
-                    }, at: 0)
-            }
-            guard let hostList else { return extra }
-            let group = election.group
-            return extra + [
-                RefresherService(
-                    refresher: ZooKeeperHostsRefresher(
-                        hostList: hostList, servers: servers.split(separator: ",").map(String.init),
-                        interval: .seconds(30), logger: logger
-                    ) { group.setServers($0) })
-            ]
-        }
-        dns?.answers.attach(.discovery(server.discovery))
-        let group = server.serviceGroup(logger: logger, gracefulShutdownSignals: [])
-        let signals = SignalHandling(group: group, logger: logger, limit: .seconds(shutdownTimeout)) {
-            notifier?.stopping()
-        }
+        let group = server.serviceGroup(
+            logger: logger, gracefulShutdownSignals: [], maximumGracefulShutdownDuration: .seconds(shutdownTimeout))
+        let signals = SignalHandling(group: group, logger: logger) { server.notifier?.stopping() }
         defer {
             signals.cancel()
-            notifier?.stopping()
+            server.notifier?.stopping()
         }
+        let plan = server.plan
         logger.notice(
             "herald serving",
             metadata: [
@@ -130,14 +60,6 @@ struct ServeCommand: AsyncParsableCommand {
             ])
         try await group.run()
         logger.notice("herald stopped")
-    }
-
-    /// The DNS look-up to refresh the servers with, when `herald_zk_dns_server` names one.
-    static func hostList(_ configuration: HeraldConfiguration) throws -> ZooKeeperHostList? {
-        guard configuration.mesosZkHosts == nil, let dnsServer = configuration.heraldZkDnsServer else { return nil }
-        return ZooKeeperHostList(
-            hosts: nil, dnsName: configuration.mesosZkDns, port: configuration.mesosZkPort,
-            resolver: try DNSResolver(server: dnsServer))
     }
 
     /// swift-log to stderr (and `herald_log_file`) at `mesos_logging_level`; the C client's log too.
@@ -164,17 +86,8 @@ struct ServeCommand: AsyncParsableCommand {
     }
 }
 
-/// The DNS refresher as a service (only with `herald_zk_dns_server`).
-struct RefresherService: Service {
-    let refresher: ZooKeeperHostsRefresher
-
-    func run() async throws {
-        try await cancelWhenGracefulShutdown { try await refresher.run() }
-    }
-}
-
-/// SIGTERM/SIGINT: the first starts a graceful shutdown and a watchdog that ends the process
-/// after `limit`; a second one ends it at once.
+/// SIGTERM/SIGINT: the first starts the group's graceful shutdown (whose own limits end the
+/// process if it takes too long, `HeraldServer.serviceGroup`); a second one ends it at once.
 ///
 /// A real `sigaction` handler writes the signal number to a pipe that a thread of its own
 /// reads. Not a `DispatchSource`: on Linux, libdispatch reads signals from a `signalfd` and
@@ -187,7 +100,7 @@ final class SignalHandling: Sendable {
     private let stopped = SignalCounter()
 
     /// - Parameter onShutdown: called on the first signal, before the graceful shutdown starts.
-    init(group: ServiceGroup, logger: Logger, limit: Duration, onShutdown: @escaping @Sendable () -> Void = {}) {
+    init(group: ServiceGroup, logger: Logger, onShutdown: @escaping @Sendable () -> Void = {}) {
         var ends: [Int32] = [-1, -1]
         guard pipe(&ends) == 0 else {
             logger.critical("cannot create the signal pipe: \(String(cString: strerror(errno)))")
@@ -224,12 +137,6 @@ final class SignalHandling: Sendable {
                 logger.notice("shutting down", metadata: ["signal": "\(number)"])
                 onShutdown()
                 Task { await group.triggerGracefulShutdown() }
-                DispatchQueue.global().asyncAfter(
-                    deadline: .now() + .milliseconds(Int(limit.components.seconds * 1000))
-                ) {
-                    logger.error("graceful shutdown took too long: exiting")
-                    _exit(1)
-                }
             }
         }.start()
     }

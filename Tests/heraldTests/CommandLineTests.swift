@@ -107,11 +107,12 @@ struct CommandLineTests {
     @Test("herald bootstrap creates and secures the chroot, reports a differing ACL, and fails clearly offline")
     func bootstrap() async throws {
         let servers = try TestEnsemble.servers
-        let chroot = "herald-cli-\(UUID().uuidString.prefix(8).lowercased())/mesos"
-        let secured = try configFile(
-            "mesos_zk_hosts: \(servers)\nmesos_zk_chroot: \(chroot)\nherald_zk_user: herald\nherald_zk_secret: s3cret\n"
-        )
-        let open = try configFile("mesos_zk_hosts: \(servers)\nmesos_zk_chroot: \(chroot)\n")
+        let root = "herald-cli-\(UUID().uuidString.prefix(8).lowercased())"
+        let chroot = "\(root)/mesos"
+        // Herald's own directory of this test alone: another test's may be open to the world.
+        let own = "mesos_zk_hosts: \(servers)\nmesos_zk_chroot: \(chroot)\nherald_zk_path: /\(root)/herald\n"
+        let secured = try configFile(own + "herald_zk_user: herald\nherald_zk_secret: s3cret\n")
+        let open = try configFile(own)
         defer {
             try? FileManager.default.removeItem(atPath: secured)
             try? FileManager.default.removeItem(atPath: open)
