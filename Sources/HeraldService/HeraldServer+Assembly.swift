@@ -92,7 +92,8 @@ extension HeraldServer {
                 // ends the service.
                 extra.insert(
                     RetryingService("metrics listener", logger: logger, problems: problems) {
-                        MetricsServer(configuration: metricsListener, registry: registry, health: health, logger: logger)
+                        MetricsServer(
+                            configuration: metricsListener, registry: registry, health: health, logger: logger)
                     }, at: 0)
             }
             guard let hostList else { return extra }

@@ -27,7 +27,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ConfigOptions
 
-    @Option(help: "Seconds a graceful shutdown may take; then the services are cancelled, and the process ends within 5 s.")
+    @Option(
+        help: "Seconds a graceful shutdown may take; then the services are cancelled, and the process ends within 5 s.")
     var shutdownTimeout = 30
 
     func run() async throws {

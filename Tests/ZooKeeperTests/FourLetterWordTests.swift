@@ -17,7 +17,8 @@ struct FourLetterWordTests {
         for address in try TestEnsemble.servers.split(separator: ",") {
             let colon = try #require(address.lastIndex(of: ":"))
             let answer = try await FourLetterWord.ask(
-                "srvr", host: String(address[..<colon]), port: try #require(Int(address[address.index(after: colon)...])),
+                "srvr", host: String(address[..<colon]),
+                port: try #require(Int(address[address.index(after: colon)...])),
                 timeout: .seconds(5))
             #expect(answer.contains("Zookeeper version:"), "\(answer)")
             modes.append(try #require(FourLetterWord.mode(fromSrvr: answer), "\(answer)"))
@@ -56,7 +57,9 @@ struct FourLetterWordTests {
 
     @Test("the mode line of srvr; a refusal has none")
     func mode() {
-        #expect(FourLetterWord.mode(fromSrvr: "Zookeeper version: 3.8.0\nMode: standalone\nNode count: 5\n") == "standalone")
+        #expect(
+            FourLetterWord.mode(fromSrvr: "Zookeeper version: 3.8.0\nMode: standalone\nNode count: 5\n") == "standalone"
+        )
         #expect(FourLetterWord.mode(fromSrvr: "Mode:  leader \r\n") == "leader")
         #expect(FourLetterWord.mode(fromSrvr: "srvr is not executed because it is not in the whitelist.\n") == nil)
         #expect(FourLetterWord.mode(fromSrvr: "") == nil)
