@@ -198,6 +198,7 @@ let package = Package(
             dependencies: [
                 "DNS", "HeraldConfig", "MesosLayout", "ZooKeeper", "HeraldTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
             ],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import HeraldTestSupport
+import InMemoryLogging
 import Logging
 import Testing
 
@@ -88,44 +89,18 @@ enum DNSTestSupport {
     }
 
     /// A logger whose records the test can read.
-    static func capturingLogger() -> (Logger, LogRecords) {
-        let records = LogRecords()
-        var logger = Logger(label: "herald.tests.dns") { _ in CapturingLogHandler(records: records) }
+    static func capturingLogger() -> (Logger, InMemoryLogHandler) {
+        var handler = InMemoryLogHandler()
+        handler.logLevel = .debug
+        var logger = Logger(label: "herald.tests.dns") { _ in handler }
         logger.logLevel = .debug
-        return (logger, records)
+        return (logger, handler)
     }
+}
 
-    final class LogRecords: @unchecked Sendable {
-        // Guarded by `lock` (NSLock is a pthread mutex, which TSan sees).
-        private let lock = NSLock()
-        private var entries: [(level: Logger.Level, message: String)] = []
-
-        func append(_ level: Logger.Level, _ message: String) {
-            lock.lock()
-            defer { lock.unlock() }
-            entries.append((level, message))
-        }
-
-        func messages(at level: Logger.Level) -> [String] {
-            lock.lock()
-            defer { lock.unlock() }
-            return entries.filter { $0.level == level }.map(\.message)
-        }
-    }
-
-    struct CapturingLogHandler: LogHandler {
-        let records: LogRecords
-        var logLevel: Logger.Level = .debug
-        var metadata: Logger.Metadata = [:]
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            records.append(event.level, "\(event.message)")
-        }
+extension InMemoryLogHandler {
+    func messages(at level: Logger.Level) -> [String] {
+        entries.filter { $0.level == level }.map { "\($0.message)" }
     }
 }
 
