@@ -12,9 +12,10 @@ enum LineFrame: Sendable {
 
 /// Splits newline-delimited input, refusing lines longer than `maximumLength` bytes.
 ///
-/// NIO's `ByteToMessageHandler` would buffer an endless line without limit; this decoder checks
-/// the buffered length on every read, so a client that never sends `\n` costs at most
-/// `maximumLength` bytes before it is told off.
+/// The decoder checks the buffered length on every read, so a client that never sends `\n` costs
+/// at most `maximumLength` bytes before it is told off. Not `ByteToMessageHandler`'s own
+/// `maximumBufferSize`: that one fails the channel with an error, while the protocol answers an
+/// over-long request with an `error` line first (DESIGN.md), which `.tooLong` lets the server do.
 struct LineFrameDecoder: ByteToMessageDecoder {
     typealias InboundOut = LineFrame
 
