@@ -1,5 +1,6 @@
 import Foundation
 import HeraldTestSupport
+import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
     import Glibc
@@ -53,6 +54,9 @@ struct Decision: Hashable, Sendable, CustomStringConvertible {
 
 /// A real third-party detector, run by its harness as a child process for as long as a test
 /// needs it; its decisions are the decision lines of its output, in order.
+///
+/// The harness writes into a FIFO that a thread of this process reads, so a test awaits each new
+/// line (`changes()`) rather than polling a file; the lines are copied to `log` as they come.
 final class Detector: Sendable {
     enum Kind: String, Sendable, CaseIterable {
         case mesosGo = "mesos-go"
@@ -64,23 +68,75 @@ final class Detector: Sendable {
     let kind: Kind
     let pid: pid_t
     let log: String
+    private let state = NIOLockedValueBox(State())
+
+    private struct State {
+        var output = ""
+        var watchers: [Int: AsyncStream<Void>.Continuation] = [:]
+        var nextWatcher = 0
+    }
 
     init(_ kind: Kind, url: String, directory: String) throws {
         self.kind = kind
         log = directory + "/\(kind.rawValue).log"
-        pid = try ChildProcess.spawn(try Interop.program(kind.program), [url], output: log)
+        let fifo = directory + "/\(kind.rawValue).fifo"
+        unlink(fifo)
+        guard mkfifo(fifo, 0o600) == 0 else { throw SetupError("mkfifo \(fifo): \(String(cString: strerror(errno)))") }
+        let state = state
+        let log = log
+        Thread {
+            // Blocks until the harness opens its end; ends at its exit (EOF).
+            let input = open(fifo, O_RDONLY | O_CLOEXEC)
+            let copy = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+            defer {
+                if input >= 0 { close(input) }
+                if copy >= 0 { close(copy) }
+            }
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while input >= 0 {
+                let count = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
+                if count < 0, errno == EINTR { continue }
+                guard count > 0 else { break }
+                _ = buffer.withUnsafeBytes { write(copy, $0.baseAddress, count) }
+                let watchers = state.withLockedValue { state in
+                    state.output += String(decoding: buffer[0..<count], as: UTF8.self)
+                    return Array(state.watchers.values)
+                }
+                for watcher in watchers { watcher.yield() }
+            }
+            let watchers = state.withLockedValue { Array($0.watchers.values) }
+            for watcher in watchers { watcher.finish() }
+        }.start()
+        do {
+            pid = try ChildProcess.spawn(try Interop.program(kind.program), [url], output: fifo)
+        } catch {
+            // The reader waits for a writer: be that writer, so that it ends.
+            close(open(fifo, O_WRONLY | O_CLOEXEC))
+            throw error
+        }
     }
 
     /// Every decision so far, oldest first.
     var decisions: [Decision] {
-        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").compactMap { Decision(line: String($0)) }
+        output.split(separator: "\n").compactMap { Decision(line: String($0)) }
     }
 
     var last: Decision? { decisions.last }
 
     /// Everything the harness printed (decisions and its own log lines).
-    var output: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+    var output: String { state.withLockedValue { $0.output } }
+
+    /// One element each time the harness printed something more; finishes when it exits.
+    func changes() -> AsyncStream<Void> {
+        let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let id = state.withLockedValue { state in
+            defer { state.nextWatcher += 1 }
+            state.watchers[state.nextWatcher] = continuation
+            return state.nextWatcher
+        }
+        continuation.onTermination = { [state] _ in _ = state.withLockedValue { $0.watchers.removeValue(forKey: id) } }
+        return stream
+    }
 
     func stop() async {
         kill(pid, SIGTERM)

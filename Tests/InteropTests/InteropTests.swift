@@ -134,35 +134,63 @@ struct InteropTests {
         herald: @escaping @Sendable (Snapshot) -> Bool = { $0.state == .elected && !$0.stale },
         expected: @escaping @Sendable (Snapshot) -> Snapshot.Member? = { $0.leader }
     ) async throws -> Snapshot {
-        let deadline = ContinuousClock.now + limit
+        // Judged again at each new snapshot on a socket and each new line of a detector, until
+        // the limit.
+        let (changes, changed) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         var last: [String] = []
-        while ContinuousClock.now < deadline {
-            var snapshots: [Snapshot] = []
-            last = []
+        let agreed = try await withThrowingTaskGroup(of: Void.self) { group -> Snapshot? in
+            defer { group.cancelAll() }
             for process in cluster.running {
-                do {
-                    let snapshot = try await DiscoveryClient(socketPath: process.socket, timeout: .seconds(2)).current()
-                    snapshots.append(snapshot)
-                    last.append(
-                        "\(process.name): \(snapshot.state.rawValue) leader \(snapshot.leader.map { "\($0.hostname ?? "-") \($0.ip):\($0.port)" } ?? "none")"
-                    )
-                } catch {
-                    last.append("\(process.name): \(error)")
+                group.addTask {
+                    for await _ in DiscoveryClient(socketPath: process.socket, timeout: .seconds(2)).updates() {
+                        changed.yield()
+                    }
                 }
             }
             for detector in cluster.detectors {
-                last.append("\(detector.kind.rawValue): \(detector.last?.line ?? "nothing yet")")
+                group.addTask {
+                    for await _ in detector.changes() { changed.yield() }
+                }
             }
-            if let first = snapshots.first, snapshots.count == cluster.running.count,
-                snapshots.allSatisfy({ herald($0) && $0.leader == first.leader && $0.candidates == first.candidates }),
-                cluster.detectors.allSatisfy({
-                    ignoring.contains($0.kind) || matches($0.last, expected(first), $0.kind)
-                })
-            {
-                print("interop \(step): " + last.joined(separator: " | "))
-                return first
+            group.addTask {
+                try? await Task.sleep(for: limit)
+                changed.finish()
             }
-            try await Task.sleep(for: .milliseconds(50))
+            changed.yield()
+            for await _ in changes {
+                var snapshots: [Snapshot] = []
+                last = []
+                for process in cluster.running {
+                    do {
+                        let snapshot = try await DiscoveryClient(socketPath: process.socket, timeout: .seconds(2))
+                            .current()
+                        snapshots.append(snapshot)
+                        last.append(
+                            "\(process.name): \(snapshot.state.rawValue) leader \(snapshot.leader.map { "\($0.hostname ?? "-") \($0.ip):\($0.port)" } ?? "none")"
+                        )
+                    } catch {
+                        last.append("\(process.name): \(error)")
+                    }
+                }
+                for detector in cluster.detectors {
+                    last.append("\(detector.kind.rawValue): \(detector.last?.line ?? "nothing yet")")
+                }
+                if let first = snapshots.first, snapshots.count == cluster.running.count,
+                    snapshots.allSatisfy({
+                        herald($0) && $0.leader == first.leader && $0.candidates == first.candidates
+                    }),
+                    cluster.detectors.allSatisfy({
+                        ignoring.contains($0.kind) || matches($0.last, expected(first), $0.kind)
+                    })
+                {
+                    return first
+                }
+            }
+            return nil
+        }
+        if let agreed {
+            print("interop \(step): " + last.joined(separator: " | "))
+            return agreed
         }
         throw SetupError("\(step): no agreement within \(limit): " + last.joined(separator: " | "))
     }
