@@ -164,7 +164,34 @@ struct Measure: AsyncParsableCommand {
             logger: Self.logger, lists: everyHostLists)
     }
 
-    func waitUntil(_ what: String, within limit: Duration = .seconds(120), _ done: () async -> Bool) async throws {
+    /// Waits until `done`, judged again at each element of `changes` (subscribed before the first
+    /// judgement, so no change is missed), within `limit`.
+    func waitUntil<Element: Sendable>(
+        _ what: String, within limit: Duration = .seconds(120), on changes: [AsyncStream<Element>],
+        _ done: () async -> Bool
+    ) async throws {
+        let (merged, changed) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let met = await withTaskGroup(of: Void.self) { group -> Bool in
+            defer { group.cancelAll() }
+            for stream in changes {
+                group.addTask {
+                    for await _ in stream { changed.yield() }
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: limit)
+                changed.finish()
+            }
+            changed.yield()
+            for await _ in merged where await done() { return true }
+            return false
+        }
+        guard met else { throw SetupError("timed out waiting for \(what)") }
+    }
+
+    /// Waits until `done`, looked at every 5 ms: for what announces no change to this process
+    /// (the pools' logs, a fresh read of the directory).
+    func pollUntil(_ what: String, within limit: Duration = .seconds(120), _ done: () async -> Bool) async throws {
         let deadline = ContinuousClock.now + limit
         while !(await done()) {
             guard ContinuousClock.now < deadline else { throw SetupError("timed out waiting for \(what)") }
@@ -201,10 +228,12 @@ struct Measure: AsyncParsableCommand {
             for pool in pools { _ = ChildProcess.stop(pool.pid, signal: SIGTERM) }
         }
         let started = ContinuousClock.now
-        try await waitUntil("\(count) followers registered", within: .seconds(600)) {
+        try await pollUntil("\(count) followers registered", within: .seconds(600)) {
             pools.allSatisfy { ((try? String(contentsOfFile: $0.log, encoding: .utf8)) ?? "").contains("registered") }
         }
-        try await waitUntil("the leader hosts to list \(count)") { leaders.allSatisfy { $0.followers.count == count } }
+        try await waitUntil("the leader hosts to list \(count)", on: leaders.map { $0.updates() }) {
+            leaders.allSatisfy { $0.followers.count == count }
+        }
         print("\(design) N=\(count): registered in \(Summary.milliseconds(.now - started)) ms", terminator: "\n")
         try await Task.sleep(for: .seconds(2))
         let windowLength = Duration.milliseconds(Int64(window * 1000))
@@ -229,25 +258,33 @@ struct Measure: AsyncParsableCommand {
             joins.append(
                 try await measured {
                     joining = Task { await joiner.run() }
-                    try await waitUntil("a join") { leaders.allSatisfy { $0.followers.count == count + 1 } }
+                    try await waitUntil("a join", on: leaders.map { $0.updates() }) {
+                        leaders.allSatisfy { $0.followers.count == count + 1 }
+                    }
                 })
             guard let task = joining else { continue }
             leaves.append(
                 try await measured {
                     task.cancel()
                     await task.value
-                    try await waitUntil("a leave") { leaders.allSatisfy { $0.followers.count == count } }
+                    try await waitUntil("a leave", on: leaders.map { $0.updates() }) {
+                        leaders.allSatisfy { $0.followers.count == count }
+                    }
                 })
         }
         let burst = (0..<10).map { follower(root: root, name: "burst-\($0)") }
         var burstTasks: [Task<Void, Never>] = []
         let (burstCost, burstTime) = try await measured {
             burstTasks = burst.map { joiner in Task { await joiner.run() } }
-            try await waitUntil("a burst of 10") { leaders.allSatisfy { $0.followers.count == count + 10 } }
+            try await waitUntil("a burst of 10", on: leaders.map { $0.updates() }) {
+                leaders.allSatisfy { $0.followers.count == count + 10 }
+            }
         }
         for task in burstTasks { task.cancel() }
         for task in burstTasks { await task.value }
-        try await waitUntil("the burst to leave") { leaders.allSatisfy { $0.followers.count == count } }
+        try await waitUntil("the burst to leave", on: leaders.map { $0.updates() }) {
+            leaders.allSatisfy { $0.followers.count == count }
+        }
 
         func median(_ samples: [(Counters, Double)]) -> (Int, Int, Double) {
             let packets = samples.map(\.0.packets).sorted()
@@ -280,7 +317,7 @@ struct Measure: AsyncParsableCommand {
             let probe = try await ZooKeeperClient.connect(
                 .init(servers: servers, sessionTimeout: .seconds(30), connectTimeout: .seconds(60)), logger: Self.logger
             )
-            try await waitUntil("every follower back", within: .seconds(300)) {
+            try await pollUntil("every follower back", within: .seconds(300)) {
                 let children = (try? await probe.children(root + "/followers").children.count) ?? 0
                 return children == count && leaders.allSatisfy { $0.followers.count == count }
             }
@@ -317,13 +354,15 @@ struct Measure: AsyncParsableCommand {
         }
         func leaderIndex() -> Int? { groups.indices.first { groups[$0].leaderEpoch(ids[$0]) != nil } }
         func round() async throws -> Double {
-            try await waitUntil("a leader with three candidates") {
+            try await waitUntil("a leader with three candidates", on: groups.map { $0.events() }) {
                 leaderIndex() != nil && groups.allSatisfy { $0.view.present == 3 }
             }
             let old = leaderIndex()!
             let start = ContinuousClock.now
             await groups[old].abdicate(ids[old])
-            try await waitUntil("a successor") { leaderIndex().map { $0 != old } == true }
+            try await waitUntil("a successor", on: groups.map { $0.events() }) {
+                leaderIndex().map { $0 != old } == true
+            }
             let took = Summary.milliseconds(.now - start)
             ids[old] = groups[old].contend(
                 MasterInfo(
