@@ -84,6 +84,18 @@ def receive(receiver, timeout):
         return None
 
 
+def stop(process, receiver):
+    """SIGTERM, then every datagram until 15 s without one; returns them and the exit status."""
+    process.send_signal(signal.SIGTERM)
+    messages = []
+    while True:
+        message = receive(receiver, 15)
+        if message is None:
+            break
+        messages.append(message)
+    return messages, process.wait(timeout=30)
+
+
 # 1-3: with ZooKeeper.
 started = time.monotonic()
 process, receiver, sock = start("notify1", zk, 4000, 2_000_000)
@@ -128,14 +140,7 @@ if not lines[1].startswith(elected) and not any(status.startswith(elected) for s
 print(f"ok: {len(pings)} WATCHDOG=1 in 4.2 s (WATCHDOG_USEC 2 s), largest gap {max(gaps):.2f} s; "
       f"other STATUS lines: {statuses}")
 
-process.send_signal(signal.SIGTERM)
-after = []
-while True:
-    message = receive(receiver, 15)
-    if message is None:
-        break
-    after.append(message)
-status = process.wait(timeout=30)
+after, status = stop(process, receiver)
 if not after or after[0] != "STOPPING=1" or any(m != "STOPPING=1" and not m.startswith("STATUS=") for m in after):
     fail(f"after SIGTERM: {after!r}")
 if after.count("STOPPING=1") != 1 or status != 0:
@@ -149,14 +154,7 @@ process, receiver, sock = start("notify2", "127.0.0.1:9", 2000, 0, abstract=True
 first = receive(receiver, 30)
 took = time.monotonic() - started
 answer = get_snapshot(sock)
-process.send_signal(signal.SIGTERM)
-rest = []
-while True:
-    message = receive(receiver, 15)
-    if message is None:
-        break
-    rest.append(message)
-status = process.wait(timeout=30)
+rest, status = stop(process, receiver)
 if first is None or not first.startswith("READY=1\nSTATUS=disconnected; no leader") or "without ZooKeeper" not in first:
     fail(f"without ZooKeeper, first datagram {first!r}")
 if took < 2.0 or answer is None:
