@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "herald", targets: ["herald"]),
         .library(name: "ZooKeeper", targets: ["ZooKeeper"]),
         .library(name: "MesosLayout", targets: ["MesosLayout"]),
+        .library(name: "MesosZooKeeper", targets: ["MesosZooKeeper"]),
         .library(name: "DNS", targets: ["DNS"]),
         .library(name: "HeraldConfig", targets: ["HeraldConfig"]),
         .library(name: "Election", targets: ["Election"]),
@@ -50,10 +51,11 @@ let package = Package(
         ),
         .target(
             name: "MesosLayout",
-            dependencies: [
-                "ZooKeeper",
-                .product(name: "Logging", package: "swift-log"),
-            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "MesosZooKeeper",
+            dependencies: ["MesosLayout", "ZooKeeper"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -109,6 +111,7 @@ let package = Package(
                 "Discovery",
                 "HeraldConfig",
                 "MesosLayout",
+                "MesosZooKeeper",
                 "ZooKeeper",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -128,6 +131,7 @@ let package = Package(
                 "DNS",
                 "ZooKeeper",
                 "MesosLayout",
+                "MesosZooKeeper",
                 "HeraldConfig",
                 "Election",
                 "Discovery",
@@ -245,8 +249,16 @@ let package = Package(
         ),
         .testTarget(
             name: "MesosLayoutTests",
-            dependencies: ["MesosLayout", "ZooKeeper", "HeraldTestSupport"],
+            dependencies: ["MesosLayout"],
             resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MesosZooKeeperTests",
+            dependencies: [
+                "MesosZooKeeper", "MesosLayout", "ZooKeeper", "HeraldTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

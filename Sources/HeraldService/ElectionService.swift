@@ -1,6 +1,7 @@
 public import Election
 public import Logging
 import MesosLayout
+import MesosZooKeeper
 import NIOConcurrencyHelpers
 public import ServiceLifecycle
 import ZooKeeper

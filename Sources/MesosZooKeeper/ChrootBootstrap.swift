@@ -1,3 +1,4 @@
+public import MesosLayout
 public import ZooKeeper
 
 /// Creates and secures the Mesos chroot the way Mesos expects it, and reports what would break
