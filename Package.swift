@@ -73,7 +73,6 @@ let package = Package(
             dependencies: [
                 "DNS",
                 "MesosLayout",
-                "ZooKeeper",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
