@@ -43,21 +43,21 @@ extension Effect {
     /// left out.
     static func fetch(
         _ client: ZooKeeperClient, basePath: String, names: [String], count: Count
-    ) async throws -> [String: GroupRead.Entry] {
+    ) async throws -> [String: GroupMembers.Entry] {
         guard !names.isEmpty else { return [:] }
         count { $0.requests += names.count }
-        return try await withThrowingTaskGroup(of: (String, GroupRead.Entry?).self) { group in
+        return try await withThrowingTaskGroup(of: (String, GroupMembers.Entry?).self) { group in
             for name in names {
                 group.addTask {
                     do {
-                        let (data, stat) = try await client.get(GroupRead.join(basePath, name))
-                        return (name, GroupRead.Entry(data: data, stat: stat))
+                        let (data, stat) = try await client.get(GroupMembers.join(basePath, name))
+                        return (name, GroupMembers.Entry(data: data, stat: stat))
                     } catch let error as ZooKeeperError where error.code == .noNode {
                         return (name, nil)
                     }
                 }
             }
-            var entries: [String: GroupRead.Entry] = [:]
+            var entries: [String: GroupMembers.Entry] = [:]
             for try await (name, entry) in group {
                 if let entry { entries[name] = entry }
             }
@@ -85,7 +85,7 @@ extension Effect {
                 return (name, entry.stat)
             }
         }
-        let prefix = GroupRead.join(request.basePath, MemberName.jsonLabel + "_")
+        let prefix = GroupMembers.join(request.basePath, MemberName.jsonLabel + "_")
         count { $0.requests += 1 }
         let created: (path: String, stat: Stat)
         do {

@@ -11,7 +11,7 @@ extension ElectionDriver {
         var effects: [Effect] = []
         if let session, session.connected, session.authenticated, let sessionID = session.id {
             _ = contenders[id]!.state.handle(.session(.connected(id: sessionID)))
-            if let lastRead { _ = contenders[id]!.state.handle(.view(lastRead.snapshot)) }
+            if let lastRead { _ = contenders[id]!.state.handle(.ranking(lastRead.ranking)) }
         }
         for action in contenders[id]!.state.handle(.start) { effects += apply(action, for: id) }
         return effects

@@ -85,7 +85,7 @@ public struct ElectionView: Hashable, Sendable {
     public var candidates: [Candidate]
     /// Numbered children skipped for the decision, with why.
     public var invalid: [InvalidMember]
-    /// Children that would break real Mesos masters and agents (see `GroupView.hazards`).
+    /// Children that would break real Mesos masters and agents (see `GroupListing.hazards`).
     public var hazards: [MesosHazard]
     /// `required` of DESIGN.md (`herald_quorum`).
     public var required: Int

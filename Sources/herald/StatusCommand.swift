@@ -102,7 +102,7 @@ struct StatusCommand: AsyncParsableCommand {
                 logger: logger)
             do {
                 let count = max(servers.split(separator: ",").count, 1)
-                let view = try await GroupReader.view(
+                let view = try await OneShotReader.view(
                     client: client, basePath: configuration.basePath,
                     required: configuration.quorum(zooKeeperHostCount: count))
                 report.invalid = view.invalid.map(\.description)

@@ -26,7 +26,7 @@ enum ZooKeeperLeader {
                     code: ExitCode(3), message: "leader: cannot reach ZooKeeper at \(url.connectString): \(error)")
             }
             do {
-                let view = try await GroupReader.view(client: client, basePath: url.path, required: required)
+                let view = try await OneShotReader.view(client: client, basePath: url.path, required: required)
                 await client.close()
                 return view
             } catch {
