@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "MesosZooKeeper", targets: ["MesosZooKeeper"]),
         .library(name: "DNS", targets: ["DNS"]),
         .library(name: "HeraldConfig", targets: ["HeraldConfig"]),
+        .library(name: "ElectionModel", targets: ["ElectionModel"]),
         .library(name: "Election", targets: ["Election"]),
         .library(name: "Discovery", targets: ["Discovery"]),
         .library(name: "HeraldService", targets: ["HeraldService"]),
@@ -80,8 +81,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "ElectionModel",
+            dependencies: ["MesosLayout"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Election",
             dependencies: [
+                "ElectionModel",
                 "MesosLayout",
                 "ZooKeeper",
                 .product(name: "Logging", package: "swift-log"),
@@ -92,7 +99,7 @@ let package = Package(
         .target(
             name: "Discovery",
             dependencies: [
-                "Election",
+                "ElectionModel",
                 "MesosLayout",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -133,6 +140,7 @@ let package = Package(
                 "MesosZooKeeper",
                 "HeraldConfig",
                 "Election",
+                "ElectionModel",
                 "Discovery",
                 "HeraldService",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -157,6 +165,7 @@ let package = Package(
             name: "election-contender",
             dependencies: [
                 "Election",
+                "ElectionModel",
                 "MesosLayout",
                 "ZooKeeper",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -176,6 +185,7 @@ let package = Package(
                 "BenchmarkSupport",
                 "HeraldTestSupport",
                 "Election",
+                "ElectionModel",
                 "MesosLayout",
                 "ZooKeeper",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -191,6 +201,7 @@ let package = Package(
                 "HeraldTestSupport",
                 "HeraldService",
                 "Election",
+                "ElectionModel",
                 "MesosLayout",
                 "ZooKeeper",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -215,7 +226,7 @@ let package = Package(
             name: "discovery-fanout",
             dependencies: [
                 "Discovery",
-                "Election",
+                "ElectionModel",
                 "MesosLayout",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -282,7 +293,7 @@ let package = Package(
         .testTarget(
             name: "ElectionTests",
             dependencies: [
-                "Election", "MesosLayout", "ZooKeeper", "HeraldTestSupport", "election-contender",
+                "Election", "ElectionModel", "MesosLayout", "ZooKeeper", "HeraldTestSupport", "election-contender",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
@@ -291,7 +302,7 @@ let package = Package(
         .testTarget(
             name: "HeraldServiceTests",
             dependencies: [
-                "DNS", "HeraldService", "HeraldConfig", "Election", "Discovery", "MesosLayout", "ZooKeeper",
+                "DNS", "HeraldService", "HeraldConfig", "ElectionModel", "Discovery", "MesosLayout", "ZooKeeper",
                 "HeraldTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -303,7 +314,7 @@ let package = Package(
         .testTarget(
             name: "DiscoveryTests",
             dependencies: [
-                "Discovery", "Election", "MesosLayout", "ZooKeeper", "HeraldTestSupport",
+                "Discovery", "ElectionModel", "MesosLayout", "ZooKeeper", "HeraldTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import ElectionModel
 import MesosLayout
 import NIOConcurrencyHelpers
 import ZooKeeper

@@ -1,3 +1,4 @@
+import ElectionModel
 import MesosLayout
 import ZooKeeper
 
@@ -82,7 +83,8 @@ extension Effect {
             where entry.stat.ephemeralOwner == request.sessionID
                 && (try? MasterInfo.decode(entry.data))?.id == request.marker
             {
-                return (name, entry.stat)
+                // The driver takes the epoch and the owner from the Stat: all a member keeps of it.
+                return (name, Stat(czxid: entry.stat.czxid, ephemeralOwner: entry.stat.ephemeralOwner))
             }
         }
         let prefix = GroupMembers.join(request.basePath, MemberName.jsonLabel + "_")

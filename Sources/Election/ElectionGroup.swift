@@ -1,3 +1,4 @@
+public import ElectionModel
 public import Logging
 public import MesosLayout
 import NIOConcurrencyHelpers

@@ -1,3 +1,4 @@
+public import ElectionModel
 import MesosLayout
 public import ZooKeeper
 

@@ -1,4 +1,5 @@
 public import Election
+public import ElectionModel
 public import Logging
 import MesosLayout
 import MesosZooKeeper

@@ -3,6 +3,7 @@ import DNS
 import Discovery
 @preconcurrency import Dispatch
 import Election
+import ElectionModel
 import Foundation
 import HeraldConfig
 import HeraldService

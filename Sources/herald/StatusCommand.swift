@@ -1,6 +1,7 @@
 import ArgumentParser
 import Discovery
 import Election
+import ElectionModel
 import Foundation
 import HeraldConfig
 import Logging

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Election
+import ElectionModel
 import Logging
 import MesosLayout
 import ZooKeeper

@@ -1,3 +1,4 @@
+import ElectionModel
 import Testing
 
 @testable import Election

@@ -1,3 +1,4 @@
+import ElectionModel
 import HeraldTestSupport
 import Logging
 import MesosLayout

@@ -1,3 +1,4 @@
+import ElectionModel
 import MesosLayout
 import Testing
 import ZooKeeper

@@ -83,11 +83,11 @@ public struct ContenderState: Hashable, Sendable {
         case leaseExpired
     }
 
-    public internal(set) var phase: Phase = .idle
-    public internal(set) var session: Session = .disconnected
+    public package(set) var phase: Phase = .idle
+    public package(set) var session: Session = .disconnected
     /// The last ranking read while connected; cleared on disconnect so that nothing is decided on
     /// a read older than the current connection.
-    public internal(set) var ranking: MemberRanking?
+    public package(set) var ranking: MemberRanking?
     public let required: Int
 
     public init(required: Int) {

@@ -38,7 +38,7 @@ public struct MemberRanking: Hashable, Sendable {
 
     /// A ranking from parts kept up to date one member at a time (`GroupIndex`): `members` and
     /// `valid` already sorted, `index` every member by name.
-    init(sorted members: [Member], valid: [Member], index: [String: Member], pzxid: Int64) {
+    package init(sorted members: [Member], valid: [Member], index: [String: Member], pzxid: Int64) {
         self.members = members
         self.valid = valid
         self.index = index

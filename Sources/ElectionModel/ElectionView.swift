@@ -1,69 +1,8 @@
 public import MesosLayout
 
-/// A valid candidate of the election group: a `json.info_` node whose data is a MasterInfo.
-public struct Candidate: Hashable, Sendable {
-    /// The child's name, e.g. `json.info_0000000042`.
-    public var node: String
-    /// The full path, e.g. `/mesos/json.info_0000000042`.
-    public var path: String
-    public var sequence: Int32
-    /// The node's czxid: the fencing epoch while it leads. Monotonic: a node created later has a
-    /// larger one.
-    public var epoch: Int64
-    /// The session that owns the node.
-    public var ephemeralOwner: Int64
-    public var info: MasterInfo
-
-    public init(node: String, path: String, sequence: Int32, epoch: Int64, ephemeralOwner: Int64, info: MasterInfo) {
-        self.node = node
-        self.path = path
-        self.sequence = sequence
-        self.epoch = epoch
-        self.ephemeralOwner = ephemeralOwner
-        self.info = info
-    }
-}
-
-/// A numbered child of the base path that is not a valid candidate: skipped for the decision,
-/// reported, never deleted (it may belong to someone else).
-public struct InvalidMember: Hashable, Sendable, CustomStringConvertible {
-    public var node: String
-    public var reason: String
-
-    public init(node: String, reason: String) {
-        self.node = node
-        self.reason = reason
-    }
-
-    public var description: String { "\(node): \(reason)" }
-}
-
-/// The session as the view's reader sees it.
-public struct ConnectionInfo: Hashable, Sendable {
-    public enum State: String, Hashable, Sendable {
-        case connecting
-        case connected
-        case readOnly = "read_only"
-        case expired
-        case closed
-    }
-
-    public var state: State
-    /// The server of the current (or last) connection, `host:port`.
-    public var server: String?
-    /// The negotiated session timeout (the configured one before the first connection).
-    public var sessionTimeout: Duration
-    public var sessionID: Int64?
-
-    public init(state: State, server: String? = nil, sessionTimeout: Duration, sessionID: Int64? = nil) {
-        self.state = state
-        self.server = server
-        self.sessionTimeout = sessionTimeout
-        self.sessionID = sessionID
-    }
-}
-
-/// What is true about the election, as one process sees it: the value that Discovery publishes.
+/// What is true about the election, as one process sees it: the end of the flow (listing →
+/// `GroupMembers` → `MemberRanking` → decided by `ObserverState` → this), the value that
+/// Discovery publishes.
 public struct ElectionView: Hashable, Sendable {
     public enum State: String, Hashable, Sendable {
         /// A leader is announced.

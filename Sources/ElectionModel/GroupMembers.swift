@@ -1,5 +1,4 @@
 public import MesosLayout
-public import ZooKeeper
 
 /// One read of the base path with every member's data, parsed: who is a valid candidate, what is
 /// skipped and why, what would break real Mesos. The step after the listing (`GroupListing`, names
@@ -13,11 +12,11 @@ public struct GroupMembers: Hashable, Sendable {
     /// same `get`'s Stat and cannot change at all.
     public struct Entry: Hashable, Sendable {
         public let data: [UInt8]
-        public let stat: Stat
+        public let stat: MemberStat
         /// The data as a MasterInfo, or why it is not one.
         public let info: Result<MasterInfo, MasterInfoError>
 
-        public init(data: [UInt8], stat: Stat) {
+        public init(data: [UInt8], stat: MemberStat) {
             self.data = data
             self.stat = stat
             info = Result { () throws(MasterInfoError) in try MasterInfo.decode(data) }
@@ -83,7 +82,7 @@ public struct GroupMembers: Hashable, Sendable {
     }
 
     /// A read assembled from parts kept up to date one member at a time (`GroupIndex`).
-    init(
+    package init(
         basePath: String, children: [String], candidates: [Candidate], invalid: [InvalidMember],
         hazards: [MesosHazard], ranking: MemberRanking, ids: [String: String]
     ) {
@@ -97,7 +96,7 @@ public struct GroupMembers: Hashable, Sendable {
     }
 
     /// `base/child`, for a base of `/` too.
-    static func join(_ base: String, _ child: String) -> String {
+    package static func join(_ base: String, _ child: String) -> String {
         base.hasSuffix("/") ? base + child : base + "/" + child
     }
 }
