@@ -237,6 +237,12 @@ let package = Package(
             path: "Benchmarks/Sources/discovery-fanout",
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "discovery-example",
+            dependencies: ["Discovery"],
+            path: "Tests/discovery-example",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "HeraldTestSupport",
             dependencies: [
@@ -314,7 +320,7 @@ let package = Package(
         .testTarget(
             name: "DiscoveryTests",
             dependencies: [
-                "Discovery", "ElectionModel", "MesosLayout", "ZooKeeper", "HeraldTestSupport",
+                "Discovery", "ElectionModel", "MesosLayout", "ZooKeeper", "HeraldTestSupport", "discovery-example",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
