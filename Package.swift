@@ -297,6 +297,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "ElectionModelTests",
+            dependencies: ["ElectionModel", "MesosLayout"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "ElectionTests",
             dependencies: [
                 "Election", "ElectionModel", "MesosLayout", "ZooKeeper", "HeraldTestSupport", "election-contender",

@@ -1,8 +1,6 @@
 import ElectionModel
 import Testing
 
-@testable import Election
-
 @Suite("Contender state machine")
 struct ContenderStateTests {
     typealias Phase = ContenderState.Phase

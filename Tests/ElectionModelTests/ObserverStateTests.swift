@@ -1,9 +1,6 @@
 import ElectionModel
 import MesosLayout
 import Testing
-import ZooKeeper
-
-@testable import Election
 
 @Suite("Observer state machine")
 struct ObserverStateTests {
@@ -11,10 +8,7 @@ struct ObserverStateTests {
 
     static func entry(_ info: MasterInfo?, czxid: Int64, owner: Int64 = 7) -> GroupMembers.Entry {
         GroupMembers.Entry(
-            data: info?.encoded() ?? Array("garbage".utf8),
-            stat: Stat(
-                czxid: czxid, mzxid: czxid, ctime: 0, mtime: 0, version: 0, cversion: 0, aversion: 0,
-                ephemeralOwner: owner, dataLength: 0, numChildren: 0, pzxid: czxid))
+            data: info?.encoded() ?? Array("garbage".utf8), stat: MemberStat(czxid: czxid, ephemeralOwner: owner))
     }
 
     static func info(_ n: Int) -> MasterInfo {
