@@ -15,8 +15,10 @@ let package = Package(
         .executable(name: "herald", targets: ["herald"]),
         .library(name: "ZooKeeper", targets: ["ZooKeeper"]),
         .library(name: "MesosLayout", targets: ["MesosLayout"]),
+        .library(name: "MesosZooKeeper", targets: ["MesosZooKeeper"]),
         .library(name: "DNS", targets: ["DNS"]),
         .library(name: "HeraldConfig", targets: ["HeraldConfig"]),
+        .library(name: "ElectionModel", targets: ["ElectionModel"]),
         .library(name: "Election", targets: ["Election"]),
         .library(name: "Discovery", targets: ["Discovery"]),
         .library(name: "HeraldService", targets: ["HeraldService"]),
@@ -51,10 +53,11 @@ let package = Package(
         ),
         .target(
             name: "MesosLayout",
-            dependencies: [
-                "ZooKeeper",
-                .product(name: "Logging", package: "swift-log"),
-            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "MesosZooKeeper",
+            dependencies: ["MesosLayout", "ZooKeeper"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -72,7 +75,6 @@ let package = Package(
             dependencies: [
                 "DNS",
                 "MesosLayout",
-                "ZooKeeper",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -80,8 +82,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "ElectionModel",
+            dependencies: ["MesosLayout"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Election",
             dependencies: [
+                "ElectionModel",
                 "MesosLayout",
                 "ZooKeeper",
                 .product(name: "Logging", package: "swift-log"),
@@ -92,7 +100,7 @@ let package = Package(
         .target(
             name: "Discovery",
             dependencies: [
-                "Election",
+                "ElectionModel",
                 "MesosLayout",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -110,6 +118,7 @@ let package = Package(
                 "Discovery",
                 "HeraldConfig",
                 "MesosLayout",
+                "MesosZooKeeper",
                 "ZooKeeper",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -129,8 +138,10 @@ let package = Package(
                 "DNS",
                 "ZooKeeper",
                 "MesosLayout",
+                "MesosZooKeeper",
                 "HeraldConfig",
                 "Election",
+                "ElectionModel",
                 "Discovery",
                 "HeraldService",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -139,6 +150,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "discovery-example",
+            dependencies: ["Discovery"],
+            path: "Tests/discovery-example",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -158,6 +175,7 @@ let package = Package(
             dependencies: [
                 "CSpawn",
                 "Election",
+                "ElectionModel",
                 "MesosLayout",
                 "ZooKeeper",
                 .product(name: "Logging", package: "swift-log"),
@@ -179,8 +197,16 @@ let package = Package(
         ),
         .testTarget(
             name: "MesosLayoutTests",
-            dependencies: ["MesosLayout", "ZooKeeper", "HeraldTestSupport"],
+            dependencies: ["MesosLayout"],
             resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MesosZooKeeperTests",
+            dependencies: [
+                "MesosZooKeeper", "MesosLayout", "ZooKeeper", "HeraldTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -204,9 +230,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "ElectionModelTests",
+            dependencies: ["ElectionModel", "MesosLayout"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "ElectionTests",
             dependencies: [
-                "Election", "MesosLayout", "ZooKeeper", "HeraldTestSupport", "crash-contender",
+                "Election", "ElectionModel", "MesosLayout", "ZooKeeper", "HeraldTestSupport", "crash-contender",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
@@ -215,7 +246,7 @@ let package = Package(
         .testTarget(
             name: "HeraldServiceTests",
             dependencies: [
-                "DNS", "HeraldService", "HeraldConfig", "Election", "Discovery", "MesosLayout", "ZooKeeper",
+                "DNS", "HeraldService", "HeraldConfig", "ElectionModel", "Discovery", "MesosLayout", "ZooKeeper",
                 "HeraldTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -228,7 +259,7 @@ let package = Package(
         .testTarget(
             name: "DiscoveryTests",
             dependencies: [
-                "herald", "Discovery", "Election", "MesosLayout", "ZooKeeper", "HeraldTestSupport",
+                "herald", "Discovery", "ElectionModel", "MesosLayout", "ZooKeeper", "HeraldTestSupport", "discovery-example",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -281,6 +312,7 @@ if Context.environment["HERALD_BENCHMARKS"] != nil {
             name: "election-contender",
             dependencies: [
                 "Election",
+                "ElectionModel",
                 "HeraldTestSupport",
                 "MesosLayout",
                 "ZooKeeper",
@@ -301,6 +333,7 @@ if Context.environment["HERALD_BENCHMARKS"] != nil {
                 "BenchmarkSupport",
                 "HeraldTestSupport",
                 "Election",
+                "ElectionModel",
                 "MesosLayout",
                 "ZooKeeper",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -316,6 +349,7 @@ if Context.environment["HERALD_BENCHMARKS"] != nil {
                 "HeraldTestSupport",
                 "HeraldService",
                 "Election",
+                "ElectionModel",
                 "MesosLayout",
                 "ZooKeeper",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -340,7 +374,7 @@ if Context.environment["HERALD_BENCHMARKS"] != nil {
             name: "discovery-fanout",
             dependencies: [
                 "Discovery",
-                "Election",
+                "ElectionModel",
                 "MesosLayout",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

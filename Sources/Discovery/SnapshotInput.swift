@@ -1,4 +1,4 @@
-public import Election
+public import ElectionModel
 import MesosLayout
 
 /// Everything a snapshot is made of besides its revision: the election view plus what only the

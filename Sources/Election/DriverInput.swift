@@ -1,19 +1,6 @@
+import ElectionModel
 import MesosLayout
-import NIOConcurrencyHelpers
 import ZooKeeper
-
-/// The children watch of the last read the loop processed; read on the completion thread.
-final class WatchBox: Sendable {
-    private let watch = NIOLockedValueBox<Watch?>(nil)
-
-    var current: Watch? {
-        get { watch.withLockedValue { $0 } }
-        set { watch.withLockedValue { $0 = newValue } }
-    }
-
-    /// Whether nothing changed among the children since the last read: its watch has not fired.
-    var intact: Bool { current.map { !$0.hasFired } ?? false }
-}
 
 /// What the driver consumes, in order: its own requests' results, session and watch events
 /// (both handed on from the C client's completion thread, so they keep the server's order),
@@ -51,39 +38,4 @@ enum DriverInput: Sendable {
     /// A liveness probe (`ElectionGroup.isResponsive(within:)`): changes nothing, but the loop
     /// counts a turn for it.
     case probe
-}
-
-/// A read of the base path: the listing, and the gets of members not known yet.
-struct ReadResult: Sendable {
-    var children: [String]
-    var pzxid: Int64
-    /// Gets of the numbered children that were not in the cache (vanished ones are absent).
-    var fetched: [String: GroupRead.Entry]
-    /// The watch left by this read (children, or existence of a missing base path).
-    var watch: Watch?
-    /// When the listing was sent: the server heard from the session after this.
-    var sentAt: ContinuousClock.Instant
-
-    init(
-        children: [String], pzxid: Int64, fetched: [String: GroupRead.Entry], watch: Watch? = nil,
-        sentAt: ContinuousClock.Instant
-    ) {
-        self.children = children
-        self.pzxid = pzxid
-        self.fetched = fetched
-        self.watch = watch
-        self.sentAt = sentAt
-    }
-}
-
-/// What a contender's create needs; `findFirst` after an ambiguous failure in this session.
-struct CreateRequest: Sendable {
-    var basePath: String
-    var data: [UInt8]
-    var acl: [ACL]
-    var marker: String
-    var sessionID: Int64
-    var findFirst: Bool
-    /// MasterInfo ids of members already read, to skip their gets.
-    var knownIDs: [String: String]
 }

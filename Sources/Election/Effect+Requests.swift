@@ -1,3 +1,4 @@
+import ElectionModel
 import MesosLayout
 import ZooKeeper
 
@@ -43,21 +44,21 @@ extension Effect {
     /// left out.
     static func fetch(
         _ client: ZooKeeperClient, basePath: String, names: [String], count: Count
-    ) async throws -> [String: GroupRead.Entry] {
+    ) async throws -> [String: GroupMembers.Entry] {
         guard !names.isEmpty else { return [:] }
         count { $0.requests += names.count }
-        return try await withThrowingTaskGroup(of: (String, GroupRead.Entry?).self) { group in
+        return try await withThrowingTaskGroup(of: (String, GroupMembers.Entry?).self) { group in
             for name in names {
                 group.addTask {
                     do {
-                        let (data, stat) = try await client.get(GroupRead.join(basePath, name))
-                        return (name, GroupRead.Entry(data: data, stat: stat))
+                        let (data, stat) = try await client.get(GroupMembers.join(basePath, name))
+                        return (name, GroupMembers.Entry(data: data, stat: stat))
                     } catch let error as ZooKeeperError where error.code == .noNode {
                         return (name, nil)
                     }
                 }
             }
-            var entries: [String: GroupRead.Entry] = [:]
+            var entries: [String: GroupMembers.Entry] = [:]
             for try await (name, entry) in group {
                 if let entry { entries[name] = entry }
             }
@@ -82,10 +83,11 @@ extension Effect {
             where entry.stat.ephemeralOwner == request.sessionID
                 && (try? MasterInfo.decode(entry.data))?.id == request.marker
             {
-                return (name, entry.stat)
+                // The driver takes the epoch and the owner from the Stat: all a member keeps of it.
+                return (name, Stat(czxid: entry.stat.czxid, ephemeralOwner: entry.stat.ephemeralOwner))
             }
         }
-        let prefix = GroupRead.join(request.basePath, MemberName.jsonLabel + "_")
+        let prefix = GroupMembers.join(request.basePath, MemberName.jsonLabel + "_")
         count { $0.requests += 1 }
         let created: (path: String, stat: Stat)
         do {

@@ -1,3 +1,4 @@
+import ElectionModel
 import Logging
 import MesosLayout
 import ZooKeeper
@@ -11,7 +12,7 @@ extension ElectionDriver {
         var effects: [Effect] = []
         if let session, session.connected, session.authenticated, let sessionID = session.id {
             _ = contenders[id]!.state.handle(.session(.connected(id: sessionID)))
-            if let lastRead { _ = contenders[id]!.state.handle(.view(lastRead.snapshot)) }
+            if let lastRead { _ = contenders[id]!.state.handle(.ranking(lastRead.ranking)) }
         }
         for action in contenders[id]!.state.handle(.start) { effects += apply(action, for: id) }
         return effects

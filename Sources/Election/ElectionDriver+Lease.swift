@@ -1,3 +1,4 @@
+import ElectionModel
 import Logging
 
 /// The lease and the heartbeat that renews it, and the observer that publishes the view.

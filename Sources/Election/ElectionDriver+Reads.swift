@@ -1,3 +1,4 @@
+import ElectionModel
 import Logging
 import MesosLayout
 import ZooKeeper
@@ -57,7 +58,7 @@ extension ElectionDriver {
 
     /// Decides on a read (or on the last read less a deleted predecessor), known to hold at `basis`;
     /// `added` are the members read for it.
-    mutating func process(_ read: GroupRead, basis: ContinuousClock.Instant, added: [String]) -> [Effect] {
+    mutating func process(_ read: GroupMembers, basis: ContinuousClock.Instant, added: [String]) -> [Effect] {
         guard let current = session else { return [] }
         var effects: [Effect] = []
         lastRead = read
@@ -65,7 +66,7 @@ extension ElectionDriver {
         report(read)
         observe(.read(read))
         for id in contenders.keys.sorted() {
-            for action in contenders[id]!.state.handle(.view(read.snapshot)) { effects += apply(action, for: id) }
+            for action in contenders[id]!.state.handle(.ranking(read.ranking)) { effects += apply(action, for: id) }
         }
         effects += deleteStrays(read, added: added, session: current)
         effects += watchPredecessor(read, session: current)
@@ -74,8 +75,8 @@ extension ElectionDriver {
 
     /// When one of this process' contenders is next in line, an exists watch on the leader's node
     /// lets it lead on the deletion event itself, one read earlier than the children watch would.
-    mutating func watchPredecessor(_ read: GroupRead, session current: Session) -> [Effect] {
-        let valid = read.snapshot.valid
+    mutating func watchPredecessor(_ read: GroupMembers, session current: Session) -> [Effect] {
+        let valid = read.ranking.valid
         guard valid.count >= 2, let sessionID = current.id, let latest = session else { return [] }
         let (leader, next) = (valid[0], valid[1])
         guard next.ephemeralOwner == sessionID, latest.predecessor != leader.name else { return [] }
@@ -111,13 +112,13 @@ extension ElectionDriver {
     /// left by a session this process already gave up on. A member's owner and id never change,
     /// so only the `added` members are checked, unless the session or the contenders changed
     /// (or a delete of a stray failed) since the last check of all of them.
-    mutating func deleteStrays(_ read: GroupRead, added: [String], session current: Session) -> [Effect] {
+    mutating func deleteStrays(_ read: GroupMembers, added: [String], session current: Session) -> [Effect] {
         guard let sessionID = current.id else { return [] }
         let names: [String]
         if let scope = strayScope, scope.session == sessionID, scope.contends == contends {
             names = added
         } else {
-            names = read.snapshot.members.map(\.name)
+            names = read.ranking.members.map(\.name)
             strayScope = (sessionID, contends)
         }
         let ids = names.compactMap { name in read.ids[name].map { (name, $0) } }
@@ -125,7 +126,7 @@ extension ElectionDriver {
         let markers = Set(contenders.values.map(\.info.id))
         var effects: [Effect] = []
         for (name, id) in ids where markers.contains(id) && !deletingStrays.contains(name) {
-            guard let member = read.snapshot.member(named: name), member.ephemeralOwner != sessionID else { continue }
+            guard let member = read.ranking.member(named: name), member.ephemeralOwner != sessionID else { continue }
             deletingStrays.insert(name)
             logger.notice("deleting a candidate node left by an earlier session", metadata: ["node": "\(member.name)"])
             effects.append(.delete(generation: current.generation, path: path(member.name), gate: nil))
@@ -134,7 +135,7 @@ extension ElectionDriver {
     }
 
     /// Logs each invalid member and hazard once while it stays.
-    mutating func report(_ read: GroupRead) {
+    mutating func report(_ read: GroupMembers) {
         let invalidNow = Set(read.invalid.map(\.node))
         for member in read.invalid where !reportedInvalid.contains(member.node) {
             logger.warning(

@@ -1,3 +1,4 @@
+import ElectionModel
 import Logging
 import ZooKeeper
 

@@ -1,3 +1,4 @@
+import ElectionModel
 import Logging
 import MesosLayout
 import ZooKeeper
@@ -87,7 +88,7 @@ struct ElectionDriver {
     var rosterChanged = true
     /// Every member read so far, interpreted once (`GroupIndex`).
     var group: GroupIndex
-    var lastRead: GroupRead?
+    var lastRead: GroupMembers?
     /// Counts `contend` calls: a new contender's marker makes every member worth checking for strays.
     var contends = 0
     /// The session and `contends` the last full check for strays was made with; later reads
@@ -273,7 +274,7 @@ struct ElectionDriver {
 
     // MARK: Helpers
 
-    func path(_ name: String) -> String { GroupRead.join(configuration.basePath, name) }
+    func path(_ name: String) -> String { GroupMembers.join(configuration.basePath, name) }
 
     /// `retryDelay · 2^failures`, capped; counts the failure.
     func nextDelay(_ failures: inout Int) -> Duration {

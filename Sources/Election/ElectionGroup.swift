@@ -1,3 +1,4 @@
+public import ElectionModel
 public import Logging
 public import MesosLayout
 import NIOConcurrencyHelpers
@@ -18,57 +19,6 @@ public import ZooKeeper
 /// with new candidate nodes. An own node left by an older session (same MasterInfo id, another
 /// owner) is deleted on sight.
 public final class ElectionGroup: Sendable {
-    public struct Configuration: Sendable {
-        /// Servers, session timeout, digest credentials (resume and read-only are not used).
-        public var zooKeeper: ZooKeeperConfiguration
-        /// The Mesos base path, e.g. `/mesos`.
-        public var basePath: String
-        /// `required` of DESIGN.md.
-        public var required: Int
-        /// The ACL of candidate nodes (and of the base path when a contender has to create it).
-        public var nodeACL: [ACL]
-        /// First delay before opening a new session or retrying a failed create; doubles up to
-        /// `maximumRetryDelay`.
-        public var retryDelay: Duration
-        public var maximumRetryDelay: Duration
-
-        public init(
-            zooKeeper: ZooKeeperConfiguration, basePath: String, required: Int, nodeACL: [ACL]? = nil,
-            retryDelay: Duration = .milliseconds(100), maximumRetryDelay: Duration = .seconds(5)
-        ) {
-            self.zooKeeper = zooKeeper
-            self.basePath = basePath
-            self.required = max(required, 1)
-            self.nodeACL = nodeACL ?? Self.nodeACL(authenticated: zooKeeper.credentials != nil)
-            self.retryDelay = retryDelay
-            self.maximumRetryDelay = maximumRetryDelay
-        }
-
-        /// Mesos' ACL for its nodes: world-open, or world:read plus creator-all with credentials.
-        public static func nodeACL(authenticated: Bool) -> [ACL] {
-            authenticated ? [.world(.read), .auth(.all)] : ACL.openUnsafe
-        }
-    }
-
-    /// Counters for benchmarks and status: every request the group sent, every watch event.
-    public struct Statistics: Hashable, Sendable {
-        public var requests = 0
-        public var watchEvents = 0
-        public var reads = 0
-        public var sessions = 0
-        /// Lease heartbeats (not in `requests`): one per quarter of a session timeout while connected.
-        public var heartbeats = 0
-        /// Elections refused because the lease or the read behind them was too old (a process
-        /// resumed after a freeze, deciding on events buffered meanwhile).
-        public var staleElections = 0
-        /// Elections decided on the predecessor's deletion event, before the read that confirms.
-        public var earlyElections = 0
-        /// Exists watches set on the node just below a contender.
-        public var predecessorWatches = 0
-
-        public init() {}
-    }
-
     struct Shared {
         var view: ElectionView
         /// The contenders that lead, with their epochs: at most a few, so a list (`leaderEpoch`

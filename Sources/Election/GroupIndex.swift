@@ -1,3 +1,4 @@
+import ElectionModel
 import MesosLayout
 import ZooKeeper
 
@@ -5,13 +6,13 @@ import ZooKeeper
 /// change costs what changed, not the size of the group.
 ///
 /// Each member is read (`get`) and interpreted once, when it is first listed: its MasterInfo
-/// decoded, its candidate, invalid entry and snapshot member built, and its place found by binary
+/// decoded, its candidate, invalid entry and ranked member built, and its place found by binary
 /// search in the sorted lists. It is dropped when it is no longer listed, and never read again
-/// while it is (see `GroupRead.Entry` for why that is safe). Hazards are judged again only for
+/// while it is (see `GroupMembers.Entry` for why that is safe). Hazards are judged again only for
 /// the children that can carry one: every child but the plain `json.info_` candidates
-/// (`GroupView.isPlainCandidate`), the plain ones that share a sequence with another child, and
+/// (`GroupListing.isPlainCandidate`), the plain ones that share a sequence with another child, and
 /// the lowest plain one, which holds the data hazard. What `read()` returns equals what
-/// `GroupRead(basePath:children:pzxid:entries:)` makes of the same listing and gets.
+/// `GroupMembers(basePath:children:pzxid:entries:)` makes of the same listing and gets.
 ///
 /// What still grows with the group on a read: the listing itself, and matching it against the
 /// known names (one hash lookup per child; the listing is all ZooKeeper gives). Dropping a member
@@ -22,22 +23,22 @@ struct GroupIndex {
     /// lookup then costs one retain, not one per field.
     final class Record {
         let member: MemberName
-        let entry: GroupRead.Entry
+        let entry: GroupMembers.Entry
         let candidate: Candidate?
         let invalid: InvalidMember?
-        let snapshot: GroupSnapshot.Member
+        let ranked: MemberRanking.Member
         /// A `json.info_` candidate named exactly as ZooKeeper names one.
         let plain: Bool
 
         init(
-            member: MemberName, entry: GroupRead.Entry, candidate: Candidate?, invalid: InvalidMember?,
-            snapshot: GroupSnapshot.Member, plain: Bool
+            member: MemberName, entry: GroupMembers.Entry, candidate: Candidate?, invalid: InvalidMember?,
+            ranked: MemberRanking.Member, plain: Bool
         ) {
             self.member = member
             self.entry = entry
             self.candidate = candidate
             self.invalid = invalid
-            self.snapshot = snapshot
+            self.ranked = ranked
             self.plain = plain
         }
     }
@@ -49,9 +50,9 @@ struct GroupIndex {
     /// The children as last listed, less those dropped since.
     private(set) var children: [String] = []
     private(set) var pzxid: Int64 = .max
-    private var members: [GroupSnapshot.Member] = []
-    private var valid: [GroupSnapshot.Member] = []
-    private var byName: [String: GroupSnapshot.Member] = [:]
+    private var members: [MemberRanking.Member] = []
+    private var valid: [MemberRanking.Member] = []
+    private var byName: [String: MemberRanking.Member] = [:]
     private var candidates: [Candidate] = []
     private var invalid: [InvalidMember] = []
     private var ids: [String: String] = [:]
@@ -70,7 +71,7 @@ struct GroupIndex {
 
     /// Applies a listing and the gets of the children it named that were not `known` (a child
     /// listed but neither known nor fetched vanished before its get). Returns the members added.
-    mutating func apply(children listed: [String], pzxid: Int64, fetched: [String: GroupRead.Entry]) -> [String] {
+    mutating func apply(children listed: [String], pzxid: Int64, fetched: [String: GroupMembers.Entry]) -> [String] {
         var added: [String] = []
         var listedKnown = 0
         var scope: [String] = []
@@ -94,7 +95,7 @@ struct GroupIndex {
         }
         // A plain candidate with the sequence of another child carries a name hazard: judge it
         // too, in its place in the listing.
-        let shared = Set(scope.compactMap { GroupView.mesosSequence($0).flatMap { plainBySequence[$0] } })
+        let shared = Set(scope.compactMap { GroupListing.mesosSequence($0).flatMap { plainBySequence[$0] } })
         if !shared.isEmpty {
             scope = listed.filter { child in records[child].map { !$0.plain || shared.contains(child) } ?? true }
         }
@@ -115,17 +116,17 @@ struct GroupIndex {
 
     func contains(_ name: String) -> Bool { records[name] != nil }
 
-    /// The group as a `GroupRead`.
-    func read() -> GroupRead {
-        GroupRead(
+    /// The group as a `GroupMembers`.
+    func read() -> GroupMembers {
+        GroupMembers(
             basePath: basePath, children: children, candidates: candidates, invalid: invalid, hazards: hazards,
-            snapshot: GroupSnapshot(sorted: members, valid: valid, index: byName, pzxid: pzxid), ids: ids)
+            ranking: MemberRanking(sorted: members, valid: valid, index: byName, pzxid: pzxid), ids: ids)
     }
 
     // MARK: Members
 
     /// Interprets and files a member read for the first time; returns whether it is plain.
-    private mutating func insert(_ member: MemberName, _ entry: GroupRead.Entry) -> Bool {
+    private mutating func insert(_ member: MemberName, _ entry: GroupMembers.Entry) -> Bool {
         let name = member.name
         var candidate: Candidate?
         var invalidMember: InvalidMember?
@@ -133,7 +134,7 @@ struct GroupIndex {
             switch entry.info {
             case .success(let info):
                 candidate = Candidate(
-                    node: name, path: GroupRead.join(basePath, name), sequence: member.sequence,
+                    node: name, path: GroupMembers.join(basePath, name), sequence: member.sequence,
                     epoch: entry.stat.czxid, ephemeralOwner: entry.stat.ephemeralOwner, info: info)
             case .failure(let error):
                 invalidMember = InvalidMember(node: name, reason: error.description)
@@ -142,18 +143,18 @@ struct GroupIndex {
             let label = member.label.map { "label \"\($0)\"" } ?? "a bare sequence number"
             invalidMember = InvalidMember(node: name, reason: "\(label), not a json.info_ candidate")
         }
-        let snapshot = GroupSnapshot.Member(
+        let ranked = MemberRanking.Member(
             name: name, sequence: member.sequence, ephemeralOwner: entry.stat.ephemeralOwner,
             czxid: entry.stat.czxid, isValid: candidate != nil)
-        let plain = GroupView.isPlainCandidate(member)
+        let plain = GroupListing.isPlainCandidate(member)
         records[name] = Record(
-            member: member, entry: entry, candidate: candidate, invalid: invalidMember, snapshot: snapshot,
+            member: member, entry: entry, candidate: candidate, invalid: invalidMember, ranked: ranked,
             plain: plain)
         known.insert(name)
-        byName[name] = snapshot
-        members.insert(snapshot, at: Self.place(of: member, in: members) { ($0.sequence, $0.name) })
+        byName[name] = ranked
+        members.insert(ranked, at: Self.place(of: member, in: members) { ($0.sequence, $0.name) })
         if let candidate {
-            valid.insert(snapshot, at: Self.place(of: member, in: valid) { ($0.sequence, $0.name) })
+            valid.insert(ranked, at: Self.place(of: member, in: valid) { ($0.sequence, $0.name) })
             candidates.insert(candidate, at: Self.place(of: member, in: candidates) { ($0.sequence, $0.node) })
             ids[name] = candidate.info.id
         }
@@ -223,10 +224,10 @@ struct GroupIndex {
         {
             return
         }
-        let view = GroupView(children: children)
-        let lowest = view.mesosLowestChild
+        let listing = GroupListing(children: children)
+        let lowest = listing.mesosLowestChild
         let lowestData = lowest.flatMap { records[$0]?.entry.data }
-        hazards = view.hazards(lowestData: lowestData) + view.readerHazards
+        hazards = listing.hazards(lowestData: lowestData) + listing.readerHazards
         judged = (children, lowest, lowestData != nil)
     }
 }

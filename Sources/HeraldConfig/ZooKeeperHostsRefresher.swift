@@ -1,6 +1,5 @@
 public import Logging
 import NIOConcurrencyHelpers
-public import ZooKeeper
 
 /// Keeps a live session's server list in step with DNS: every `interval` it resolves the host
 /// list again and, when the set of servers changed (and is not empty), hands it to the C client
@@ -38,17 +37,8 @@ public final class ZooKeeperHostsRefresher: Sendable {
     /// - Parameters:
     ///   - servers: the `ip:port` entries the client was connected with (`hostList.resolve()`).
     ///   - interval: time between look-ups.
-    public convenience init(
-        hostList: ZooKeeperHostList, client: ZooKeeperClient, servers: [String],
-        interval: Duration = .seconds(30), logger: Logger
-    ) {
-        self.init(hostList: hostList, servers: servers, interval: interval, logger: logger) { connectString in
-            try client.setServers(connectString)
-        }
-    }
-
-    /// With the action that applies a new connect string (e.g. to an election group that owns
-    /// its sessions); tests pass their own.
+    ///   - apply: applies a new connect string: a client's `setServers`, or an election group's,
+    ///     which owns its sessions (tests pass their own).
     public init(
         hostList: ZooKeeperHostList, servers: [String], interval: Duration, logger: Logger,
         apply: @escaping @Sendable (String) throws -> Void

@@ -1,6 +1,8 @@
 public import Election
+public import ElectionModel
 public import Logging
 import MesosLayout
+import MesosZooKeeper
 import NIOConcurrencyHelpers
 public import ServiceLifecycle
 import ZooKeeper

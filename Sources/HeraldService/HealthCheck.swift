@@ -1,5 +1,6 @@
 public import Discovery
-public import Election
+import Election
+public import ElectionModel
 import NIOConcurrencyHelpers
 
 /// What `GET /health` and `GET /leader` on `herald_metrics_listen` answer, for load balancers

@@ -1,4 +1,5 @@
-public import Election
+import Election
+public import ElectionModel
 public import Metrics
 import NIOConcurrencyHelpers
 

@@ -1,5 +1,6 @@
 public import Discovery
 import Election
+import ElectionModel
 public import Logging
 public import ServiceLifecycle
 public import UnixSignals

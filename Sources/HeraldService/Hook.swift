@@ -1,4 +1,4 @@
-public import Election
+public import ElectionModel
 import MesosLayout
 
 /// The moments an operator can attach a shell command to (`herald_on_elected`,

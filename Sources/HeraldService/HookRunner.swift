@@ -1,4 +1,4 @@
-public import Election
+public import ElectionModel
 public import Logging
 import NIOConcurrencyHelpers
 import NIOPosix

@@ -1,5 +1,6 @@
 public import Discovery
-public import Election
+import Election
+public import ElectionModel
 public import Logging
 import MesosLayout
 import NIOConcurrencyHelpers

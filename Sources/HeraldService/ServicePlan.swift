@@ -2,6 +2,7 @@ public import Discovery
 import Foundation
 public import HeraldConfig
 public import MesosLayout
+import MesosZooKeeper
 public import ZooKeeper
 
 /// What `herald serve` runs, derived once from the configuration: a pure value, so that every

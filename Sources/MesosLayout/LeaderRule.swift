@@ -2,7 +2,7 @@
 ///
 /// The two rules disagree when old-format nodes (`info_`, bare numbers) sit below the lowest
 /// `json.info_` node, which is why Herald only ever writes `json.info_` candidates and reports
-/// anything else (see `GroupView.hazards(children:lowestData:)`).
+/// anything else (see `GroupListing.hazards(children:lowestData:)`).
 public enum LeaderRule: Sendable, Hashable, CaseIterable {
     /// Mesos masters and agents (`src/zookeeper/group.cpp`, `detector.cpp`): the smallest sequence
     /// among *all* numbered children, whatever their label.

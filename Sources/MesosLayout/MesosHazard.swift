@@ -1,6 +1,6 @@
 /// A child of the Mesos base path that can make Mesos masters or agents exit (or lose their
-/// leader), found by `GroupView.hazards`, or that another reader of the path (pymesos, mesos-go)
-/// takes for the leader when Mesos would not, found by `GroupView.readerHazards`. Herald reports
+/// leader), found by `GroupListing.hazards`, or that another reader of the path (pymesos, mesos-go)
+/// takes for the leader when Mesos would not, found by `GroupListing.readerHazards`. Herald reports
 /// these; it never deletes them.
 public struct MesosHazard: Hashable, Sendable, CustomStringConvertible {
     /// The child's name, as listed.
@@ -16,7 +16,7 @@ public struct MesosHazard: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "\(node): \(reason)" }
 }
 
-extension GroupView {
+extension GroupListing {
     /// Every child that would break a Mesos master or agent, judged with Mesos' own reading of
     /// names (`MesosChildName`), per MESOS-WIRE.md "Who leads" (lines 37–42: "Garbage data, or an
     /// unknown label, at the lowest node makes Mesos masters and agents exit … report (do not
@@ -43,7 +43,7 @@ extension GroupView {
     /// `info_` and bare-number members with well-formed names are not reported by name: Mesos
     /// reads them. Hazards come in the order of `children`, the data hazard last.
     public static func hazards(children: [String], lowestData: [UInt8]?) -> [MesosHazard] {
-        GroupView(children: children).hazards(lowestData: lowestData)
+        GroupListing(children: children).hazards(lowestData: lowestData)
     }
 
     /// `hazards(children:lowestData:)` for this view's children.
@@ -107,7 +107,7 @@ extension GroupView {
     }
 }
 
-extension GroupView {
+extension GroupListing {
     /// Every child that another reader of the base path would mistake, whoever wrote it: each
     /// child but `log_replicas` and well-formed `json.info_` candidates, with the readers it breaks.
     ///
@@ -162,7 +162,7 @@ extension GroupView {
     }
 }
 
-extension GroupView {
+extension GroupListing {
     /// Whether `child` is a `json.info_` candidate named exactly as ZooKeeper names one (ten digits,
     /// not negative). Such a child carries no hazard of its own: none by name unless another child
     /// has the same sequence (`mesosSequence`), none for other readers, and a data hazard only as the

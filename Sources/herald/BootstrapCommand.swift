@@ -3,6 +3,7 @@ import DNS
 import HeraldConfig
 import Logging
 import MesosLayout
+import MesosZooKeeper
 import ZooKeeper
 
 /// `herald bootstrap`: create and secure the Mesos chroot and Herald's own path, report what

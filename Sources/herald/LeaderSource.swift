@@ -1,6 +1,6 @@
 import ArgumentParser
 import Discovery
-import Election
+import ElectionModel
 import MesosLayout
 
 /// Where `herald leader` learns who leads: the local Herald's socket, or ZooKeeper itself.

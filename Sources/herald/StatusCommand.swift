@@ -1,6 +1,7 @@
 import ArgumentParser
 import Discovery
 import Election
+import ElectionModel
 import Foundation
 import HeraldConfig
 import Logging
@@ -102,7 +103,7 @@ struct StatusCommand: AsyncParsableCommand {
                 logger: logger)
             do {
                 let count = max(servers.split(separator: ",").count, 1)
-                let view = try await GroupReader.view(
+                let view = try await OneShotReader.view(
                     client: client, basePath: configuration.basePath,
                     required: configuration.quorum(zooKeeperHostCount: count))
                 report.invalid = view.invalid.map(\.description)

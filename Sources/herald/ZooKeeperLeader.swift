@@ -1,5 +1,6 @@
 import ArgumentParser
 import Election
+import ElectionModel
 import Logging
 import MesosLayout
 import ZooKeeper
@@ -26,7 +27,7 @@ enum ZooKeeperLeader {
                     code: ExitCode(3), message: "leader: cannot reach ZooKeeper at \(url.connectString): \(error)")
             }
             do {
-                let view = try await GroupReader.view(client: client, basePath: url.path, required: required)
+                let view = try await OneShotReader.view(client: client, basePath: url.path, required: required)
                 await client.close()
                 return view
             } catch {

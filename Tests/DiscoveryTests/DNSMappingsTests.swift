@@ -1,4 +1,4 @@
-import Election
+import ElectionModel
 import MesosLayout
 import Testing
 

@@ -1,5 +1,5 @@
 import Discovery
-import Election
+import ElectionModel
 import NIOCore
 import Testing
 

@@ -1,3 +1,4 @@
+import ElectionModel
 import Logging
 import MesosLayout
 
@@ -60,10 +61,10 @@ struct DriverHarness {
 
     /// A read of members `(sequence, info, owner)`, sent at `sentAt`.
     static func result(_ members: [(Int, MasterInfo, Int64)], sentAt: ContinuousClock.Instant) -> ReadResult {
-        var fetched: [String: GroupRead.Entry] = [:]
+        var fetched: [String: GroupMembers.Entry] = [:]
         for (sequence, info, owner) in members {
             let czxid = Int64(100 + sequence)
-            fetched[name(sequence)] = GroupRead.Entry(
+            fetched[name(sequence)] = GroupMembers.Entry(
                 data: info.encoded(), stat: Stat(czxid: czxid, mzxid: czxid, ephemeralOwner: owner))
         }
         return ReadResult(

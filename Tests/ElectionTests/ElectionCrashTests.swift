@@ -1,4 +1,5 @@
 import Election
+import ElectionModel
 import Foundation
 import HeraldTestSupport
 import MesosLayout

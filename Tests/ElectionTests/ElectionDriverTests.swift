@@ -1,3 +1,4 @@
+import ElectionModel
 import Testing
 import ZooKeeper
 

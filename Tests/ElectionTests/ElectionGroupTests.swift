@@ -1,4 +1,5 @@
 import Election
+import ElectionModel
 import Foundation
 import HeraldTestSupport
 import MesosLayout
@@ -207,19 +208,19 @@ extension ElectionGroupTests {
         let mesos = MasterInfo(
             id: "one-shot", ipv4: "10.9.8.7", port: 5050, hostname: "mesos-a", version: "1.11.0")
         try await withClient { client in
-            let missing = try await GroupReader.view(client: client, basePath: base + "/absent", required: 1)
+            let missing = try await OneShotReader.view(client: client, basePath: base + "/absent", required: 1)
             #expect(missing.state == .noLeader)
             _ = try await client.create(base + "/json.info_", data: Array("{".utf8), mode: .ephemeralSequential)
             let (path, stat) = try await client.create(
                 base + "/json.info_", data: mesos.encoded(), mode: .ephemeralSequential)
             _ = try await client.create(base + "/log_replicas", data: [])
-            let view = try await GroupReader.view(client: client, basePath: base, required: 1)
+            let view = try await OneShotReader.view(client: client, basePath: base, required: 1)
             #expect(view.state == .elected)
             #expect(view.leader?.path == path)
             #expect(view.leader?.epoch == stat.czxid)
             #expect(view.leader?.info == mesos)
             #expect(view.invalid.count == 1)
-            let strict = try await GroupReader.view(client: client, basePath: base, required: 2)
+            let strict = try await OneShotReader.view(client: client, basePath: base, required: 2)
             #expect(strict.state == .noQuorum)
             #expect(strict.leader == nil)
         }

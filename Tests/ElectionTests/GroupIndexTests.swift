@@ -1,3 +1,4 @@
+import ElectionModel
 import HeraldTestSupport
 import Logging
 import MesosLayout
@@ -21,7 +22,7 @@ struct GroupIndexTests {
     }
 
     /// A get of `child`: a MasterInfo for `json.info_` children, a pid for others, garbage for `bad`.
-    static func entry(_ child: String, bad: Set<String> = []) -> GroupRead.Entry {
+    static func entry(_ child: String, bad: Set<String> = []) -> GroupMembers.Entry {
         let sequence = MemberName(child).map { Int($0.sequence) } ?? 0
         let data =
             bad.contains(child)
@@ -29,7 +30,7 @@ struct GroupIndexTests {
             : MemberName(child)?.isJSONCandidate == true
                 ? info(sequence).encoded() : Array("master@10.0.0.9:5050".utf8)
         let czxid = Int64(1000 + sequence)
-        return GroupRead.Entry(data: data, stat: Stat(czxid: czxid, mzxid: czxid, ephemeralOwner: Int64(sequence)))
+        return GroupMembers.Entry(data: data, stat: Stat(czxid: czxid, mzxid: czxid, ephemeralOwner: Int64(sequence)))
     }
 
     /// Applies `listing` to `index` (getting what it does not know) and checks the result
@@ -42,19 +43,19 @@ struct GroupIndexTests {
         let wanted = listing.filter { MemberName($0) != nil && !index.known.contains($0) && !vanished.contains($0) }
         let fetched = Dictionary(uniqueKeysWithValues: wanted.map { ($0, entry($0, bad: bad)) })
         index.apply(children: listing, pzxid: 77, fetched: fetched)
-        var entries: [String: GroupRead.Entry] = [:]
+        var entries: [String: GroupMembers.Entry] = [:]
         for child in listing where MemberName(child) != nil && !vanished.contains(child) {
             entries[child] = entry(child, bad: bad)
         }
-        let whole = GroupRead(basePath: base, children: listing, pzxid: 77, entries: entries)
+        let whole = GroupMembers(basePath: base, children: listing, pzxid: 77, entries: entries)
         let read = index.read()
         #expect(read == whole, sourceLocation: sourceLocation)
         #expect(read.hazards == whole.hazards, sourceLocation: sourceLocation)
-        #expect(read.snapshot.members == whole.snapshot.members, sourceLocation: sourceLocation)
-        #expect(read.snapshot.valid == whole.snapshot.valid, sourceLocation: sourceLocation)
+        #expect(read.ranking.members == whole.ranking.members, sourceLocation: sourceLocation)
+        #expect(read.ranking.valid == whole.ranking.valid, sourceLocation: sourceLocation)
         #expect(read.ids == whole.ids, sourceLocation: sourceLocation)
-        for member in whole.snapshot.members {
-            #expect(read.snapshot.member(named: member.name) == member, sourceLocation: sourceLocation)
+        for member in whole.ranking.members {
+            #expect(read.ranking.member(named: member.name) == member, sourceLocation: sourceLocation)
         }
         return Array(fetched.keys)
     }
@@ -100,7 +101,7 @@ struct GroupIndexTests {
         let rest = listing.filter { $0 != H.name(3) }
         let members = rest.filter { MemberName($0) != nil }
         let entries = Dictionary(uniqueKeysWithValues: members.map { ($0, Self.entry($0)) })
-        let whole = GroupRead(basePath: Self.base, children: rest, pzxid: 77, entries: entries)
+        let whole = GroupMembers(basePath: Self.base, children: rest, pzxid: 77, entries: entries)
         #expect(index.read() == whole)
         #expect(index.read().hazards == whole.hazards)
         #expect(!index.known.contains(H.name(3)))

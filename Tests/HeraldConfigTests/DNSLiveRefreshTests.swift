@@ -37,7 +37,8 @@ struct DNSLiveRefreshTests {
                 let events = client.sessionEvents()
                 let (logger, logs) = DNSTestSupport.capturingLogger()
                 let refresher = ZooKeeperHostsRefresher(
-                    hostList: hostList, client: client, servers: servers, interval: .milliseconds(100), logger: logger)
+                    hostList: hostList, servers: servers, interval: .milliseconds(100), logger: logger
+                ) { try client.setServers($0) }
 
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { try await refresher.run() }

@@ -1,5 +1,5 @@
 import Discovery
-import Election
+import ElectionModel
 import Foundation
 import HeraldTestSupport
 import Logging

@@ -1,4 +1,5 @@
 public import Election
+public import ElectionModel
 import MesosLayout
 
 #if canImport(Glibc)

@@ -311,7 +311,7 @@ struct InteropTests {
             // Mesos ranks the stale node after Herald's (a higher sequence), mesos-go prefers
             // json.info_ nodes: both keep Herald's leader. pymesos takes the smallest *name*,
             // which an info_ node always is, and its driver cannot read protobuf: it says so.
-            let view = GroupView(
+            let view = GroupListing(
                 children: try await withClient { try await $0.children(cluster.basePath).children })
             #expect(view.leader(by: .mesos)?.name == steady.leader?.node.split(separator: "/").last.map(String.init))
             #expect(view.pymesosChoice == staleName)

@@ -35,9 +35,9 @@ enum Protobuf {
 
 /// Mesos' own leader rule (the smallest sequence over every `[label_]digits` child, any label,
 /// non-numeric names skipped: `src/zookeeper/group.cpp` and `detector.cpp`), as a table, checked
-/// against Herald's `GroupView` and cross-checked against the two real detectors: each row is
+/// against Herald's `GroupListing` and cross-checked against the two real detectors: each row is
 /// written into a fresh chroot and each detector's first decision must be the child Herald's
-/// model of that detector (`LeaderRule.mesosGo`, `GroupView.pymesosChoice`) predicts.
+/// model of that detector (`LeaderRule.mesosGo`, `GroupListing.pymesosChoice`) predicts.
 @Suite("Interop: Mesos' leader rule, and each detector's, over a table of chroots", .enabled(if: Interop.enabled))
 struct RuleTableTests {
     struct Row: Sendable, CustomTestStringConvertible {
@@ -84,7 +84,7 @@ struct RuleTableTests {
 
     @Test("each row", arguments: rows)
     func row(_ row: Row) async throws {
-        let view = GroupView(children: row.children)
+        let view = GroupListing(children: row.children)
         #expect(view.leader(by: .mesos)?.name == row.mesos, "Herald's model of Mesos' rule")
         let base = "/herald-interop/table-\(row.name)-\(UUID().uuidString.prefix(8).lowercased())/mesos"
         try await withClient { zk in

@@ -9,10 +9,10 @@ struct HazardTests {
     @Test("a clean group with valid leader data has no hazards")
     func clean() {
         let children = ["log_replicas", "herald", "json.info_0000000005", "json.info_0000000009", "json.info_abc"]
-        #expect(GroupView.hazards(children: children, lowestData: Self.validData).isEmpty)
-        #expect(GroupView.hazards(children: children, lowestData: nil).isEmpty)
-        #expect(GroupView.hazards(children: [], lowestData: nil).isEmpty)
-        #expect(GroupView.hazards(children: ["info_0000000001", "0000000002"], lowestData: [8, 1]).isEmpty)
+        #expect(GroupListing.hazards(children: children, lowestData: Self.validData).isEmpty)
+        #expect(GroupListing.hazards(children: children, lowestData: nil).isEmpty)
+        #expect(GroupListing.hazards(children: [], lowestData: nil).isEmpty)
+        #expect(GroupListing.hazards(children: ["info_0000000001", "0000000002"], lowestData: [8, 1]).isEmpty)
     }
 
     static let nameCases: [([String], [String: String])] = [
@@ -45,7 +45,7 @@ struct HazardTests {
 
     @Test("every foreign numbered child is reported, lowest or not", arguments: nameCases)
     func names(children: [String], expected: [String: String]) {
-        let hazards = GroupView.hazards(children: children, lowestData: nil)
+        let hazards = GroupListing.hazards(children: children, lowestData: nil)
         #expect(Set(hazards.map(\.node)) == Set(expected.keys))
         #expect(hazards.count == expected.count)
         for hazard in hazards {
@@ -74,7 +74,7 @@ struct HazardTests {
 
     @Test("bad data at the lowest member is reported", arguments: dataCases)
     func data(children: [String], data: [UInt8]?, fragment: String?) {
-        let hazards = GroupView.hazards(children: children, lowestData: data)
+        let hazards = GroupListing.hazards(children: children, lowestData: data)
         if let fragment {
             #expect(hazards.count == 1)
             #expect(hazards.first?.node == children.first)
@@ -86,14 +86,14 @@ struct HazardTests {
 
     @Test("a lowest member already reported by name gets no second, data hazard")
     func nameBeforeData() {
-        let hazards = GroupView.hazards(children: ["foo_0000000001", "json.info_0000000002"], lowestData: [])
+        let hazards = GroupListing.hazards(children: ["foo_0000000001", "json.info_0000000002"], lowestData: [])
         #expect(hazards.map(\.node) == ["foo_0000000001"])
         #expect(hazards.first?.reason.contains("unknown label") == true)
     }
 
     @Test("the data judged is that of Mesos' lowest child, even a foreign one")
     func lowestIsMesosLowest() {
-        let view = GroupView(children: ["json.info_0000000009", "0000000003"])
+        let view = GroupListing(children: ["json.info_0000000009", "0000000003"])
         #expect(view.mesosLowestChild == "0000000003")
         #expect(view.hazards(lowestData: Self.validData).first?.reason.contains("bare-number") == true)
         #expect(view.hazards(lowestData: Array("master@10.0.0.1:5050".utf8)).isEmpty)
@@ -102,7 +102,7 @@ struct HazardTests {
     @Test("non-members are never reported")
     func nonMembers() {
         let children = ["log_replicas", "herald", "json.info_abc", "info", "json.info_", "x_y", "__", "_"]
-        #expect(GroupView.hazards(children: children, lowestData: []).isEmpty)
+        #expect(GroupListing.hazards(children: children, lowestData: []).isEmpty)
     }
 
     static let readerCases: [([String], [String: [String]])] = [
@@ -126,7 +126,7 @@ struct HazardTests {
 
     @Test("children other readers mistake name the readers they break", arguments: readerCases)
     func readers(children: [String], expected: [String: [String]]) {
-        let hazards = GroupView(children: children).readerHazards
+        let hazards = GroupListing(children: children).readerHazards
         #expect(Set(hazards.map(\.node)) == Set(expected.keys))
         for hazard in hazards {
             for fragment in expected[hazard.node] ?? [] {
@@ -138,13 +138,13 @@ struct HazardTests {
     @Test("pymesos takes the smallest name of all children but log_replicas")
     func pymesosRule() {
         #expect(
-            GroupView(children: ["log_replicas", "json.info_0000000007", "json.info_0000000004"]).pymesosChoice
+            GroupListing(children: ["log_replicas", "json.info_0000000007", "json.info_0000000004"]).pymesosChoice
                 == "json.info_0000000004")
-        #expect(GroupView(children: ["json.info_0000000002", "herald"]).pymesosChoice == "herald")
-        #expect(GroupView(children: ["json.info_0000000002", "herald"]).leader(by: .pymesos) == nil)
+        #expect(GroupListing(children: ["json.info_0000000002", "herald"]).pymesosChoice == "herald")
+        #expect(GroupListing(children: ["json.info_0000000002", "herald"]).leader(by: .pymesos) == nil)
         #expect(
-            GroupView(children: ["json.info_0000000004", "info_0000000009"]).leader(by: .pymesos)?.name
+            GroupListing(children: ["json.info_0000000004", "info_0000000009"]).leader(by: .pymesos)?.name
                 == "info_0000000009")
-        #expect(GroupView(children: ["log_replicas"]).pymesosChoice == nil)
+        #expect(GroupListing(children: ["log_replicas"]).pymesosChoice == nil)
     }
 }

@@ -70,7 +70,7 @@ struct MemberNameTests {
 }
 
 @Suite("Group views: members, candidates, leaders")
-struct GroupViewTests {
+struct GroupListingTests {
     static let mixed = [
         "log_replicas", "herald", "json.info_0000000012", "info_0000000003", "0000000001", "json.info_0000000007",
         "json.info_abc",
@@ -78,7 +78,7 @@ struct GroupViewTests {
 
     @Test("mixed children split into sorted members and listed non-members")
     func splits() {
-        let view = GroupView(children: Self.mixed)
+        let view = GroupListing(children: Self.mixed)
         #expect(
             view.members.map(\.name) == [
                 "0000000001", "info_0000000003", "json.info_0000000007", "json.info_0000000012",
@@ -104,7 +104,7 @@ struct GroupViewTests {
 
     @Test("Mesos ranks every numbered child; mesos-go only json.info_ then info_", arguments: rules)
     func leaders(children: [String], mesos: String?, mesosGo: String?) {
-        let view = GroupView(children: children)
+        let view = GroupListing(children: children)
         #expect(view.leader(by: .mesos)?.name == mesos)
         #expect(view.leader(by: .mesosGo)?.name == mesosGo)
     }
@@ -114,10 +114,10 @@ struct GroupViewTests {
         var random = SeededGenerator(seed: 7)
         for _ in 0..<200 {
             let shuffled = Self.mixed.shuffled(using: &random)
-            let view = GroupView(children: shuffled)
+            let view = GroupListing(children: shuffled)
             #expect(view.leader(by: .mesos)?.name == "0000000001")
             #expect(view.leader(by: .mesosGo)?.name == "json.info_0000000007")
-            #expect(view.members == GroupView(children: Self.mixed).members)
+            #expect(view.members == GroupListing(children: Self.mixed).members)
         }
     }
 
@@ -131,7 +131,7 @@ struct GroupViewTests {
             children.append(MemberName(label: label, sequence: counter).name)
             counter += Int32.random(in: 1...3, using: &random)
         }
-        let view = GroupView(children: children.shuffled(using: &random))
+        let view = GroupListing(children: children.shuffled(using: &random))
         let sequences = view.members.map(\.sequence)
         #expect(Set(sequences).count == sequences.count)
         #expect(sequences == sequences.sorted())
@@ -143,10 +143,10 @@ struct GroupViewTests {
 
     @Test("Mesos' own lowest child can differ when foreign names use its looser number syntax")
     func mesosLowest() {
-        let view = GroupView(children: ["json.info_0000000005", "x_0x1", "y_+2", "log_replicas"])
+        let view = GroupListing(children: ["json.info_0000000005", "x_0x1", "y_+2", "log_replicas"])
         #expect(view.leader(by: .mesos)?.name == "json.info_0000000005")
         #expect(view.mesosLowestChild == "x_0x1")
-        #expect(GroupView(children: Self.mixed).mesosLowestChild == "0000000001")
-        #expect(GroupView(children: ["herald"]).mesosLowestChild == nil)
+        #expect(GroupListing(children: Self.mixed).mesosLowestChild == "0000000001")
+        #expect(GroupListing(children: ["herald"]).mesosLowestChild == nil)
     }
 }

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Discovery
-import Election
+import ElectionModel
 import Foundation
 import Logging
 import MesosLayout

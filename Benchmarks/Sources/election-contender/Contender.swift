@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Election
+import ElectionModel
 import Foundation
 import HeraldTestSupport
 import Logging

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BenchmarkSupport
 import Election
+import ElectionModel
 import Foundation
 import HeraldService
 import HeraldTestSupport

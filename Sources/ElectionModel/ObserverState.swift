@@ -18,7 +18,7 @@ public struct ObserverState: Hashable, Sendable {
         /// The session expired, or a session timeout passed without reconnecting.
         case expired
         /// A fresh read of the group, taken on the current connection.
-        case read(GroupRead)
+        case read(GroupMembers)
         /// The session was closed on purpose.
         case closed
         /// A reply came to a request sent at this instant: the server heard from the session then.
@@ -69,7 +69,7 @@ public struct ObserverState: Hashable, Sendable {
         return view == before ? nil : view
     }
 
-    private mutating func apply(_ read: GroupRead) {
+    private mutating func apply(_ read: GroupMembers) {
         view.candidates = read.candidates
         view.invalid = read.invalid
         view.hazards = read.hazards

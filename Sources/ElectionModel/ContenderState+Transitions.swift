@@ -7,10 +7,10 @@ extension ContenderState {
             return joinIfConnected()
         case .session(let new):
             return sessionChanged(to: new)
-        case .view(let snapshot):
-            // Only a view read on the current connection counts.
+        case .ranking(let read):
+            // Only a ranking read on the current connection counts.
             guard case .connected = session else { return [] }
-            view = snapshot
+            ranking = read
             return evaluate()
         case .created(let own):
             return adopt(own)
@@ -88,14 +88,14 @@ extension ContenderState {
                     phase = .joining
                     return [.createCandidate]
                 }
-                // Resume only on a fresh view (the driver reads the group after reconnecting).
+                // Resume only on a fresh ranking (the driver reads the group after reconnecting).
                 phase = .candidate(own)
                 return []
             case .candidate, .leader:
                 return evaluate()
             }
         case .readOnly, .disconnected:
-            view = nil
+            ranking = nil
             let reason: Reason = new == .disconnected ? .disconnected : .readOnly
             switch phase {
             case .leader(let own, _):
@@ -108,7 +108,7 @@ extension ContenderState {
                 return []
             }
         case .expired:
-            view = nil
+            ranking = nil
             switch phase {
             case .idle:
                 return []
@@ -123,7 +123,7 @@ extension ContenderState {
     }
 
     private mutating func evaluate() -> [Action] {
-        guard case .connected(let id) = session, let view else { return [] }
+        guard case .connected(let id) = session, let ranking else { return [] }
         let own: OwnNode
         let leading: Bool
         switch phase {
@@ -137,14 +137,14 @@ extension ContenderState {
             return []
         }
         // A listing older than the own node's create cannot show it: wait for a newer one.
-        guard view.pzxid >= own.czxid else { return [] }
-        guard own.session == id, let mine = view.member(named: own.name), mine.ephemeralOwner == id else {
+        guard ranking.pzxid >= own.czxid else { return [] }
+        guard own.session == id, let mine = ranking.member(named: own.name), mine.ephemeralOwner == id else {
             // The node is gone (or is not this session's): contend again with a new one.
             phase = .joining
             return (leading ? [.demoted(.nodeLost)] : []) + [.createCandidate]
         }
-        let lowest = view.lowestValid?.name == own.name
-        let quorum = view.present >= required
+        let lowest = ranking.lowestValid?.name == own.name
+        let quorum = ranking.present >= required
         if lowest && quorum {
             guard !leading else { return [] }
             phase = .leader(own, epoch: mine.czxid)

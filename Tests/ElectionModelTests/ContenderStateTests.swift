@@ -1,6 +1,5 @@
+import ElectionModel
 import Testing
-
-@testable import Election
 
 @Suite("Contender state machine")
 struct ContenderStateTests {
@@ -9,18 +8,18 @@ struct ContenderStateTests {
 
     static let own = ContenderState.OwnNode(name: "json.info_0000000005", sequence: 5, czxid: 0x1_0000_0010, session: 1)
 
-    static func member(_ sequence: Int32, owner: Int64, czxid: Int64 = 1, valid: Bool = true) -> GroupSnapshot.Member {
+    static func member(_ sequence: Int32, owner: Int64, czxid: Int64 = 1, valid: Bool = true) -> MemberRanking.Member {
         .init(
             name: "json.info_" + String(repeating: "0", count: 10 - "\(sequence)".count) + "\(sequence)",
             sequence: sequence, ephemeralOwner: owner, czxid: czxid, isValid: valid)
     }
 
     /// A group where the own node (sequence 5, session 1) is lowest of three valid members.
-    static let leading = GroupSnapshot(members: [
+    static let leading = MemberRanking(members: [
         member(5, owner: 1, czxid: own.czxid), member(7, owner: 2), member(9, owner: 3),
     ])
     /// A group where another session's node (sequence 3) is lower.
-    static let following = GroupSnapshot(members: [
+    static let following = MemberRanking(members: [
         member(3, owner: 9), member(5, owner: 1, czxid: own.czxid),
     ])
 
@@ -43,7 +42,8 @@ struct ContenderStateTests {
                 _ = state.handle(.session(.connected(id: 1)))
                 _ = state.handle(.start)
                 _ = state.handle(.created(ContenderStateTests.own))
-                _ = state.handle(.view(self == .leader ? ContenderStateTests.leading : ContenderStateTests.following))
+                _ = state.handle(
+                    .ranking(self == .leader ? ContenderStateTests.leading : ContenderStateTests.following))
                 if self == .suspended { _ = state.handle(.session(.disconnected)) }
             case .expired:
                 _ = state.handle(.start)
@@ -111,57 +111,57 @@ struct ContenderStateTests {
         _ = state.handle(.session(.connected(id: 1)))
         #expect(state.handle(.start) == [.createCandidate])
         #expect(state.handle(.created(Self.own)) == [])  // no view yet
-        let alone = GroupSnapshot(members: [Self.member(5, owner: 1, czxid: Self.own.czxid)])
-        #expect(state.handle(.view(alone)) == [])  // present 1 < required 2
+        let alone = MemberRanking(members: [Self.member(5, owner: 1, czxid: Self.own.czxid)])
+        #expect(state.handle(.ranking(alone)) == [])  // present 1 < required 2
         #expect(!state.isLeader)
-        #expect(state.handle(.view(Self.leading)) == [.elected(epoch: Self.own.czxid)])
-        #expect(state.handle(.view(Self.leading)) == [])  // no repeated announcement
-        #expect(state.handle(.view(alone)) == [.demoted(.noQuorum)])
+        #expect(state.handle(.ranking(Self.leading)) == [.elected(epoch: Self.own.czxid)])
+        #expect(state.handle(.ranking(Self.leading)) == [])  // no repeated announcement
+        #expect(state.handle(.ranking(alone)) == [.demoted(.noQuorum)])
     }
 
     @Test("invalid members are skipped for the decision and do not count toward the quorum")
     func invalidMembersSkipped() {
         var state = Start.candidate.make()
-        let view = GroupSnapshot(members: [
+        let view = MemberRanking(members: [
             Self.member(2, owner: 8, valid: false), Self.member(5, owner: 1, czxid: Self.own.czxid),
             Self.member(6, owner: 7, valid: false),
         ])
-        #expect(state.handle(.view(view)) == [])  // lowest valid, but present 1 < 2
-        let withPeer = GroupSnapshot(members: view.members + [Self.member(8, owner: 4)])
-        #expect(state.handle(.view(withPeer)) == [.elected(epoch: Self.own.czxid)])
+        #expect(state.handle(.ranking(view)) == [])  // lowest valid, but present 1 < 2
+        let withPeer = MemberRanking(members: view.members + [Self.member(8, owner: 4)])
+        #expect(state.handle(.ranking(withPeer)) == [.elected(epoch: Self.own.czxid)])
     }
 
     @Test("a lower node appearing demotes the leader; its own node vanishing makes it contend again")
     func demotions() {
         var state = Start.leader.make()
-        #expect(state.handle(.view(Self.following)) == [.demoted(.notLowest)])
+        #expect(state.handle(.ranking(Self.following)) == [.demoted(.notLowest)])
         #expect(state.phase == .candidate(Self.own))
         var leader = Start.leader.make()
-        let gone = GroupSnapshot(members: [Self.member(7, owner: 2), Self.member(9, owner: 3)])
-        #expect(leader.handle(.view(gone)) == [.demoted(.nodeLost), .createCandidate])
+        let gone = MemberRanking(members: [Self.member(7, owner: 2), Self.member(9, owner: 3)])
+        #expect(leader.handle(.ranking(gone)) == [.demoted(.nodeLost), .createCandidate])
         #expect(leader.phase == .joining)
         var owned = Start.leader.make()
-        let stolen = GroupSnapshot(members: [
+        let stolen = MemberRanking(members: [
             Self.member(5, owner: 42, czxid: Self.own.czxid), Self.member(7, owner: 2),
         ])
-        #expect(owned.handle(.view(stolen)) == [.demoted(.nodeLost), .createCandidate])
+        #expect(owned.handle(.ranking(stolen)) == [.demoted(.nodeLost), .createCandidate])
     }
 
     @Test("after a reconnect the old view is not trusted: leadership resumes only on a fresh view")
     func resumeOnFreshView() {
         var state = Start.leader.make()
         #expect(state.handle(.session(.disconnected)) == [.demoted(.disconnected)])
-        #expect(state.view == nil)
+        #expect(state.ranking == nil)
         #expect(state.handle(.session(.connected(id: 1))) == [])
         #expect(state.phase == .candidate(Self.own))
-        #expect(state.handle(.view(Self.leading)) == [.elected(epoch: Self.own.czxid)])
+        #expect(state.handle(.ranking(Self.leading)) == [.elected(epoch: Self.own.czxid)])
     }
 
     @Test("a view delivered while disconnected is ignored")
     func staleViewIgnored() {
         var state = Start.suspended.make()
-        #expect(state.handle(.view(Self.leading)) == [])
-        #expect(state.view == nil)
+        #expect(state.handle(.ranking(Self.leading)) == [])
+        #expect(state.ranking == nil)
         #expect(!state.isLeader)
     }
 
@@ -209,14 +209,14 @@ extension ContenderStateTests {
         _ = state.handle(.start)
         _ = state.handle(.created(Self.own))
         // Listed before the create: the own node cannot be in it, which is not a loss.
-        let before = GroupSnapshot(members: [Self.member(3, owner: 9)], pzxid: Self.own.czxid - 1)
-        #expect(state.handle(.view(before)) == [])
+        let before = MemberRanking(members: [Self.member(3, owner: 9)], pzxid: Self.own.czxid - 1)
+        #expect(state.handle(.ranking(before)) == [])
         #expect(state.phase == .candidate(Self.own))
-        let after = GroupSnapshot(
+        let after = MemberRanking(
             members: [Self.member(5, owner: 1, czxid: Self.own.czxid)], pzxid: Self.own.czxid)
-        #expect(state.handle(.view(after)) == [.elected(epoch: Self.own.czxid)])
+        #expect(state.handle(.ranking(after)) == [.elected(epoch: Self.own.czxid)])
         // A later listing without the node: it is lost.
-        let lost = GroupSnapshot(members: [], pzxid: Self.own.czxid + 5)
-        #expect(state.handle(.view(lost)) == [.demoted(.nodeLost), .createCandidate])
+        let lost = MemberRanking(members: [], pzxid: Self.own.czxid + 5)
+        #expect(state.handle(.ranking(lost)) == [.demoted(.nodeLost), .createCandidate])
     }
 }

@@ -1,19 +1,14 @@
+import ElectionModel
 import MesosLayout
 import Testing
-import ZooKeeper
-
-@testable import Election
 
 @Suite("Observer state machine")
 struct ObserverStateTests {
     static let base = "/mesos"
 
-    static func entry(_ info: MasterInfo?, czxid: Int64, owner: Int64 = 7) -> GroupRead.Entry {
-        GroupRead.Entry(
-            data: info?.encoded() ?? Array("garbage".utf8),
-            stat: Stat(
-                czxid: czxid, mzxid: czxid, ctime: 0, mtime: 0, version: 0, cversion: 0, aversion: 0,
-                ephemeralOwner: owner, dataLength: 0, numChildren: 0, pzxid: czxid))
+    static func entry(_ info: MasterInfo?, czxid: Int64, owner: Int64 = 7) -> GroupMembers.Entry {
+        GroupMembers.Entry(
+            data: info?.encoded() ?? Array("garbage".utf8), stat: MemberStat(czxid: czxid, ephemeralOwner: owner))
     }
 
     static func info(_ n: Int) -> MasterInfo {
@@ -21,8 +16,8 @@ struct ObserverStateTests {
     }
 
     /// A read with valid candidates at the given sequences (czxid = 100 + sequence).
-    static func read(_ sequences: [Int32], invalid: [Int32] = []) -> GroupRead {
-        var entries: [String: GroupRead.Entry] = [:]
+    static func read(_ sequences: [Int32], invalid: [Int32] = []) -> GroupMembers {
+        var entries: [String: GroupMembers.Entry] = [:]
         var children: [String] = ["log_replicas"]
         for sequence in sequences {
             let name = MemberName(label: "json.info", sequence: sequence).name
@@ -34,7 +29,7 @@ struct ObserverStateTests {
             children.append(name)
             entries[name] = entry(nil, czxid: 100 + Int64(sequence))
         }
-        return GroupRead(basePath: base, children: children, entries: entries)
+        return GroupMembers(basePath: base, children: children, entries: entries)
     }
 
     static func connected() -> ObserverState {
@@ -155,11 +150,11 @@ struct ObserverStateTests {
 }
 
 @Suite("Group reads")
-struct GroupReadTests {
+struct GroupMembersTests {
     @Test("members are classified; vanished ones are left out; non-members ignored")
     func classify() {
         let info = ObserverStateTests.info(1)
-        let read = GroupRead(
+        let read = GroupMembers(
             basePath: "/mesos",
             children: [
                 "json.info_0000000004", "json.info_0000000002", "info_0000000001", "log_replicas", "herald",
@@ -177,9 +172,9 @@ struct GroupReadTests {
         #expect(read.invalid.map(\.node) == ["info_0000000001", "json.info_0000000002"])
         #expect(read.invalid.first?.reason == #"label "info", not a json.info_ candidate"#)
         #expect(
-            read.snapshot.members.map(\.name) == ["info_0000000001", "json.info_0000000002", "json.info_0000000004"])
-        #expect(read.snapshot.members.map(\.isValid) == [false, false, true])
-        #expect(read.snapshot.pzxid == 55)
+            read.ranking.members.map(\.name) == ["info_0000000001", "json.info_0000000002", "json.info_0000000004"])
+        #expect(read.ranking.members.map(\.isValid) == [false, false, true])
+        #expect(read.ranking.pzxid == 55)
         #expect(read.ids == ["json.info_0000000004": info.id])
         // The lowest (info_) is Mesos-readable, so nothing breaks Mesos; pymesos takes info_ and
         // herald for the leader, and mesos-go disagrees with Mesos about the info_ node.
@@ -189,7 +184,7 @@ struct GroupReadTests {
 
     @Test("a base path of / joins without a double slash")
     func rootJoin() {
-        #expect(GroupRead.join("/", "json.info_0000000001") == "/json.info_0000000001")
-        #expect(GroupRead.join("/mesos", "x") == "/mesos/x")
+        #expect(GroupMembers.join("/", "json.info_0000000001") == "/json.info_0000000001")
+        #expect(GroupMembers.join("/mesos", "x") == "/mesos/x")
     }
 }

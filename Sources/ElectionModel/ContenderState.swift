@@ -1,12 +1,12 @@
 /// The contender's state machine: a value type whose transitions are pure, so that every
-/// (state, event) pair can be tested without ZooKeeper. The driver (not here yet) feeds it
-/// session events, fresh views of the group and the results of its own requests, and carries
-/// out the actions it returns, outside any lock.
+/// (state, event) pair can be tested without ZooKeeper. The election driver (`ElectionDriver`,
+/// in the `Election` module) feeds it session events, fresh rankings of the group and the results
+/// of its own requests, and carries out the actions it returns, outside any lock.
 ///
 /// The rules are DESIGN.md's: a contender leads only while its own node is the lowest valid
 /// member, is owned by its current session, the session is connected to a quorum-serving server
 /// (not read-only), and `present >= required`. It steps down at the first disconnect, resumes
-/// only on a fresh view after reconnecting, and treats expiry as terminal for the session.
+/// only on a fresh ranking after reconnecting, and treats expiry as terminal for the session.
 public struct ContenderState: Hashable, Sendable {
     /// This contender's candidate node.
     public struct OwnNode: Hashable, Sendable {
@@ -52,8 +52,8 @@ public struct ContenderState: Hashable, Sendable {
     public enum Event: Hashable, Sendable {
         case start
         case session(Session)
-        /// A fresh read of the group, taken while connected.
-        case view(GroupSnapshot)
+        /// A fresh read of the group, ranked, taken while connected.
+        case ranking(MemberRanking)
         /// The create of the candidate node succeeded.
         case created(OwnNode)
         /// The create failed (connection loss, …): try again when connected.
@@ -83,11 +83,11 @@ public struct ContenderState: Hashable, Sendable {
         case leaseExpired
     }
 
-    public internal(set) var phase: Phase = .idle
-    public internal(set) var session: Session = .disconnected
-    /// The last view read while connected; cleared on disconnect so that nothing is decided on
-    /// a view older than the current connection.
-    public internal(set) var view: GroupSnapshot?
+    public package(set) var phase: Phase = .idle
+    public package(set) var session: Session = .disconnected
+    /// The last ranking read while connected; cleared on disconnect so that nothing is decided on
+    /// a read older than the current connection.
+    public package(set) var ranking: MemberRanking?
     public let required: Int
 
     public init(required: Int) {

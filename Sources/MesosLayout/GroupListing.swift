@@ -2,7 +2,7 @@
 ///
 /// A pure snapshot: Herald lists the children (with a watch), builds a view, and asks it who leads
 /// under either rule. Nothing here touches ZooKeeper.
-public struct GroupView: Hashable, Sendable {
+public struct GroupListing: Hashable, Sendable {
     /// The children as listed.
     public let children: [String]
     /// Children named `[label_]sequence` (see `MemberName`), sorted by sequence.

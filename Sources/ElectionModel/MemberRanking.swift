@@ -1,5 +1,6 @@
-/// One read of the election group: every member node with what the decision needs.
-public struct GroupSnapshot: Hashable, Sendable {
+/// The members of one read ranked by sequence, each with what a contender's decision needs (owner,
+/// epoch, validity): the input of `ContenderState`, taken from `GroupMembers.ranking`.
+public struct MemberRanking: Hashable, Sendable {
     public struct Member: Hashable, Sendable {
         public var name: String
         public var sequence: Int32
@@ -35,9 +36,9 @@ public struct GroupSnapshot: Hashable, Sendable {
         index = Dictionary(self.members.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
-    /// A snapshot from parts kept up to date one member at a time (`GroupIndex`): `members` and
+    /// A ranking from parts kept up to date one member at a time (`GroupIndex`): `members` and
     /// `valid` already sorted, `index` every member by name.
-    init(sorted members: [Member], valid: [Member], index: [String: Member], pzxid: Int64) {
+    package init(sorted members: [Member], valid: [Member], index: [String: Member], pzxid: Int64) {
         self.members = members
         self.valid = valid
         self.index = index
@@ -51,7 +52,7 @@ public struct GroupSnapshot: Hashable, Sendable {
 
     public func member(named name: String) -> Member? { index[name] }
 
-    public static func == (lhs: GroupSnapshot, rhs: GroupSnapshot) -> Bool {
+    public static func == (lhs: MemberRanking, rhs: MemberRanking) -> Bool {
         lhs.members == rhs.members && lhs.pzxid == rhs.pzxid
     }
 

@@ -1,10 +1,10 @@
 import Foundation
 import HeraldTestSupport
 import Logging
+import MesosLayout
+import MesosZooKeeper
 import Testing
 import ZooKeeper
-
-@testable import MesosLayout
 
 /// `ChrootBootstrap` against the shared real ensemble; each test uses its own chroot.
 @Suite("Chroot bootstrap against a real ensemble")

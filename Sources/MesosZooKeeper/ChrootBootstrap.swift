@@ -1,3 +1,4 @@
+public import MesosLayout
 public import ZooKeeper
 
 /// Creates and secures the Mesos chroot the way Mesos expects it, and reports what would break
@@ -44,9 +45,9 @@ public enum ChrootBootstrap {
         created += try await client.ensurePath(paths.followers, acl: acl)
         let heraldState = try await checkACL(client: client, path: paths.root, acl: acl, fix: fixACL)
         let (children, _) = try await client.children(basePath)
-        let view = GroupView(children: children)
+        let listing = GroupListing(children: children)
         var lowestData: [UInt8]?
-        if let lowest = view.mesosLowestChild {
+        if let lowest = listing.mesosLowestChild {
             do {
                 lowestData = try await client.get("\(basePath)/\(lowest)").data
             } catch let error as ZooKeeperError where error.code == .noNode {
@@ -54,8 +55,8 @@ public enum ChrootBootstrap {
             }
         }
         return Report(
-            created: created, acl: state, heraldACL: heraldState, nonMembers: view.nonMembers,
-            hazards: view.hazards(lowestData: lowestData) + view.readerHazards)
+            created: created, acl: state, heraldACL: heraldState, nonMembers: listing.nonMembers,
+            hazards: listing.hazards(lowestData: lowestData) + listing.readerHazards)
     }
 
     private static func checkACL(client: ZooKeeperClient, path: String, acl: [ACL], fix: Bool) async throws -> ACLState

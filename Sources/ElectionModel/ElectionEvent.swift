@@ -1,14 +1,3 @@
-/// Identifies one contender of an `ElectionGroup`.
-public struct ContenderID: Hashable, Sendable, Comparable, CustomStringConvertible {
-    public let value: Int
-
-    public init(_ value: Int) { self.value = value }
-
-    public var description: String { "contender \(value)" }
-
-    public static func < (lhs: ContenderID, rhs: ContenderID) -> Bool { lhs.value < rhs.value }
-}
-
 /// What listeners of an `ElectionGroup` are told, in order.
 ///
 /// Within one change, a contender's `demoted` comes before the view and leader events, and

@@ -1,9 +1,10 @@
 public import MesosLayout
-public import ZooKeeper
 
-/// One read of the base path, interpreted: who is a valid candidate, what is skipped and why,
-/// what would break real Mesos. Pure: the reader fills it with what ZooKeeper returned.
-public struct GroupRead: Hashable, Sendable {
+/// One read of the base path with every member's data, parsed: who is a valid candidate, what is
+/// skipped and why, what would break real Mesos. The step after the listing (`GroupListing`, names
+/// only) and before the decision (`ranking`, then `ObserverState` makes the `ElectionView`). Pure:
+/// the reader fills it with what ZooKeeper returned.
+public struct GroupMembers: Hashable, Sendable {
     /// What a plain `get` of one numbered child returned, decoded once: the election reads a
     /// member once and keeps it while it is listed (`GroupIndex`). That relies on a member's data
     /// never changing, which holds for the sequential ephemeral nodes of Mesos masters (written
@@ -11,11 +12,11 @@ public struct GroupRead: Hashable, Sendable {
     /// same `get`'s Stat and cannot change at all.
     public struct Entry: Hashable, Sendable {
         public let data: [UInt8]
-        public let stat: Stat
+        public let stat: MemberStat
         /// The data as a MasterInfo, or why it is not one.
         public let info: Result<MasterInfo, MasterInfoError>
 
-        public init(data: [UInt8], stat: Stat) {
+        public init(data: [UInt8], stat: MemberStat) {
             self.data = data
             self.stat = stat
             info = Result { () throws(MasterInfoError) in try MasterInfo.decode(data) }
@@ -31,23 +32,23 @@ public struct GroupRead: Hashable, Sendable {
     public let invalid: [InvalidMember]
     /// Children that would break real Mesos masters and agents.
     public let hazards: [MesosHazard]
-    /// Every numbered child that was read (vanished ones are absent), for the contenders.
-    public let snapshot: GroupSnapshot
+    /// Every numbered child that was read (vanished ones are absent), ranked for the contenders.
+    public let ranking: MemberRanking
     /// Each read member's MasterInfo id, by child name, to find a contender's own node.
     public let ids: [String: String]
 
     /// Interprets `children` with `entries`, the gets of the numbered children (a child listed
     /// but absent from `entries` vanished before it could be read: "no leader yet", not an error).
-    /// `pzxid` is the base path's, from the listing (see `GroupSnapshot.pzxid`).
+    /// `pzxid` is the base path's, from the listing (see `MemberRanking.pzxid`).
     public init(basePath: String, children: [String], pzxid: Int64 = .max, entries: [String: Entry]) {
         self.basePath = basePath
         self.children = children
-        let view = GroupView(children: children)
+        let listing = GroupListing(children: children)
         var candidates: [Candidate] = []
         var invalid: [InvalidMember] = []
-        var members: [GroupSnapshot.Member] = []
+        var members: [MemberRanking.Member] = []
         var ids: [String: String] = [:]
-        for member in view.members {
+        for member in listing.members {
             guard let entry = entries[member.name] else { continue }
             var valid = false
             if member.isJSONCandidate {
@@ -68,34 +69,34 @@ public struct GroupRead: Hashable, Sendable {
                     InvalidMember(node: member.name, reason: "\(label), not a json.info_ candidate"))
             }
             members.append(
-                GroupSnapshot.Member(
+                MemberRanking.Member(
                     name: member.name, sequence: member.sequence, ephemeralOwner: entry.stat.ephemeralOwner,
                     czxid: entry.stat.czxid, isValid: valid))
         }
         self.candidates = candidates
         self.invalid = invalid
-        self.snapshot = GroupSnapshot(members: members, pzxid: pzxid)
+        self.ranking = MemberRanking(members: members, pzxid: pzxid)
         self.ids = ids
-        let lowestData = view.mesosLowestChild.flatMap { entries[$0]?.data }
-        self.hazards = view.hazards(lowestData: lowestData) + view.readerHazards
+        let lowestData = listing.mesosLowestChild.flatMap { entries[$0]?.data }
+        self.hazards = listing.hazards(lowestData: lowestData) + listing.readerHazards
     }
 
     /// A read assembled from parts kept up to date one member at a time (`GroupIndex`).
-    init(
+    package init(
         basePath: String, children: [String], candidates: [Candidate], invalid: [InvalidMember],
-        hazards: [MesosHazard], snapshot: GroupSnapshot, ids: [String: String]
+        hazards: [MesosHazard], ranking: MemberRanking, ids: [String: String]
     ) {
         self.basePath = basePath
         self.children = children
         self.candidates = candidates
         self.invalid = invalid
         self.hazards = hazards
-        self.snapshot = snapshot
+        self.ranking = ranking
         self.ids = ids
     }
 
     /// `base/child`, for a base of `/` too.
-    static func join(_ base: String, _ child: String) -> String {
+    package static func join(_ base: String, _ child: String) -> String {
         base.hasSuffix("/") ? base + child : base + "/" + child
     }
 }

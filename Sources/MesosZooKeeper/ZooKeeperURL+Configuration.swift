@@ -1,3 +1,4 @@
+public import MesosLayout
 public import ZooKeeper
 
 extension ZooKeeperURL {
