@@ -259,7 +259,8 @@ let package = Package(
         .testTarget(
             name: "DiscoveryTests",
             dependencies: [
-                "herald", "Discovery", "ElectionModel", "MesosLayout", "ZooKeeper", "HeraldTestSupport", "discovery-example",
+                "herald", "Discovery", "ElectionModel", "MesosLayout", "ZooKeeper", "HeraldTestSupport",
+                "discovery-example",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
