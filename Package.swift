@@ -33,6 +33,14 @@ let package = Package(
     ],
     targets: [
         .target(name: "CSpawn", path: "Sources/CSpawn"),
+        .target(
+            name: "HeraldSupport",
+            dependencies: [
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .systemLibrary(
             name: "CZooKeeper",
             providers: [.apt(["libzookeeper-mt-dev"])]
@@ -41,6 +49,7 @@ let package = Package(
             name: "ZooKeeper",
             dependencies: [
                 "CZooKeeper",
+                "HeraldSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -92,6 +101,7 @@ let package = Package(
             name: "Discovery",
             dependencies: [
                 "Election",
+                "HeraldSupport",
                 "MesosLayout",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -108,6 +118,7 @@ let package = Package(
                 "Election",
                 "Discovery",
                 "HeraldConfig",
+                "HeraldSupport",
                 "MesosLayout",
                 "ZooKeeper",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -126,6 +137,7 @@ let package = Package(
             name: "herald",
             dependencies: [
                 "DNS",
+                "HeraldSupport",
                 "ZooKeeper",
                 "MesosLayout",
                 "HeraldConfig",
@@ -227,11 +239,17 @@ let package = Package(
             name: "HeraldTestSupport",
             dependencies: [
                 "CSpawn",
+                "HeraldSupport",
                 "ZooKeeper",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             path: "Tests/HeraldTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HeraldSupportTests",
+            dependencies: ["HeraldSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,3 +1,4 @@
+import HeraldSupport
 public import Logging
 public import NIOCore
 import NIOPosix
@@ -127,7 +128,7 @@ public struct DiscoveryClient: Sendable {
     private func exchange(_ request: DiscoveryRequest) async throws(DiscoveryClientError) -> DiscoveryResponse {
         let client = self
         do {
-            return try await Deadline.run(
+            return try await withTimeout(
                 timeout, onTimeout: DiscoveryClientError.timedOut(path: socketPath, after: timeout)
             ) {
                 try await client.withConnection { inbound, outbound in

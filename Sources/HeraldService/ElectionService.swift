@@ -1,4 +1,5 @@
 public import Election
+import HeraldSupport
 public import Logging
 import MesosLayout
 import NIOConcurrencyHelpers
@@ -86,14 +87,7 @@ public final class ElectionService: Service, Sendable {
     /// after `gate.limit` at the latest.
     static func gate(_ gate: DemotionGate, epoch: Int64) -> ElectionGroup.AbdicationGate {
         let wait = gate.begin(epoch)
-        return {
-            await withTaskGroup(of: Void.self) { tasks in
-                tasks.addTask { await wait() }
-                tasks.addTask { try? await Task.sleep(for: gate.limit) }
-                await tasks.next()
-                tasks.cancelAll()
-            }
-        }
+        return { try? await withTimeout(gate.limit) { await wait() } }
     }
 
     /// Creates the base path and Herald's own path with Mesos' ACL if missing, retrying until

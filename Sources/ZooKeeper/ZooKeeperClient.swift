@@ -1,4 +1,5 @@
 import CZooKeeper
+import HeraldSupport
 public import Logging
 import NIOPosix
 
@@ -127,25 +128,19 @@ public final class ZooKeeperClient: Sendable {
         let (events, unsubscribe) = core.subscribe()
         defer { unsubscribe() }
         let servers = configuration.servers
-        try await withThrowingTaskGroup(of: Bool.self) { group in
-            group.addTask {
+        // The state may have settled between the first check and the subscription.
+        if try settled(self.state) { return }
+        let connected: Bool
+        do {
+            connected = try await withTimeout(timeout) {
                 for await event in events where try settled(event.state) { return true }
                 return false
             }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                return false
-            }
-            // The state may have settled between the first check and the subscription.
-            if try settled(self.state) {
-                group.cancelAll()
-                return
-            }
-            let connected = try await group.next() ?? false
-            group.cancelAll()
-            if !connected {
-                throw ZooKeeperError(.operationTimeout, operation: "connect to \(servers) within \(timeout)")
-            }
+        } catch is TimeoutExpired {
+            connected = false
+        }
+        if !connected {
+            throw ZooKeeperError(.operationTimeout, operation: "connect to \(servers) within \(timeout)")
         }
     }
 
