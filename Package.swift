@@ -90,6 +90,7 @@ let package = Package(
         .target(
             name: "Election",
             dependencies: [
+                "HeraldSupport",
                 "MesosLayout",
                 "ZooKeeper",
                 .product(name: "Logging", package: "swift-log"),

@@ -128,7 +128,7 @@ public final class ElectionService: Service, Sendable {
                         metadata: ["path": "\(plan.basePath)", "error": "\(error)"])
                 }
                 failures += 1
-                let delay = Duration.milliseconds(min(200 << min(failures, 5), 5000))
+                let delay = Backoff(initial: .milliseconds(200), maximum: .seconds(5)).delay(after: failures)
                 guard (try? await Task.sleep(for: delay)) != nil else { return false }
             }
         }

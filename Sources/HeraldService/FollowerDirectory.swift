@@ -1,4 +1,5 @@
 import Foundation
+import HeraldSupport
 public import Logging
 public import MesosLayout
 import NIOConcurrencyHelpers
@@ -153,8 +154,7 @@ public final class FollowerDirectory: Sendable {
                 problems?.report(Self.component, "cannot start a ZooKeeper session: \(error)")
             }
             guard !Task.isCancelled else { break }
-            let delay = Self.backoff(failures)
-            failures += 1
+            let delay = Self.backoff.next(&failures)
             guard (try? await Task.sleep(for: delay)) != nil else { break }
         }
     }
@@ -190,15 +190,12 @@ public final class FollowerDirectory: Sendable {
                 logger.info("follower directory: following again", metadata: ["reason": "\(error)"])
                 problems?.report(Self.component, "\(error)")
             }
-            let delay = Self.backoff(failures)
-            failures += 1
+            let delay = Self.backoff.next(&failures)
             guard (try? await Task.sleep(for: delay)) != nil else { return }
         }
     }
 
-    static func backoff(_ failures: Int) -> Duration {
-        .milliseconds(min(100 << min(failures, 6), 5000))
-    }
+    static let backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(5))
 
     /// One session: connect, register, then list the directory (and the legacy one while it
     /// exists) at each change. Each list is read again only when its own watch fired, so a
