@@ -203,8 +203,7 @@ public final class FollowerDirectory: Sendable {
     private func follow(_ client: ZooKeeperClient) async throws {
         try await connected(client)
         if let credentials = zooKeeper.credentials {
-            try await client.addAuth(
-                scheme: "digest", credential: Array("\(credentials.user):\(credentials.secret)".utf8))
+            try await client.addAuth(credentials)
         }
         var prepared = false
         // Each child is read once; a malformed one is cached as nil, so it is logged once.

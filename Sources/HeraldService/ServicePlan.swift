@@ -58,11 +58,8 @@ public struct ServicePlan: Sendable {
         hostname = host.hostname
         let timeout = Duration.milliseconds(configuration.heraldSessionTimeoutMs)
         sessionTimeout = timeout
-        var credentials: ZooKeeperConfiguration.DigestCredentials?
-        if let user = configuration.heraldZkUser, let secret = configuration.heraldZkSecret {
-            credentials = .init(user: user, secret: secret)
-        }
-        zooKeeper = ZooKeeperConfiguration(servers: servers, sessionTimeout: timeout, credentials: credentials)
+        zooKeeper = ZooKeeperConfiguration(
+            servers: servers, sessionTimeout: timeout, credentials: configuration.zooKeeperCredentials)
         let entries = servers.split(separator: ",").map(String.init)
         zooKeeperHosts = entries.compactMap(Self.endpoint)
         basePath = configuration.basePath

@@ -86,8 +86,7 @@ public final class ZooKeeperClient: Sendable {
             try await client.waitUntilConnected(
                 timeout: configuration.connectTimeout ?? configuration.sessionTimeout)
             if let credentials = configuration.credentials {
-                try await client.addAuth(
-                    scheme: "digest", credential: Array("\(credentials.user):\(credentials.secret)".utf8))
+                try await client.addAuth(credentials)
             }
         } catch {
             await client.close()
@@ -154,6 +153,11 @@ public final class ZooKeeperClient: Sendable {
     public func setServers(_ servers: String) throws {
         let rc = core.withHandle { zoo_set_servers($0, servers) } ?? ZooKeeperError.Code.closing.rawValue
         if rc != 0 { throw ZooKeeperError(.init(rawValue: rc), operation: "set servers to \(servers)") }
+    }
+
+    /// Adds digest credentials to the session (`zoo_add_auth` with `user:secret`).
+    public func addAuth(_ credentials: ZooKeeperConfiguration.DigestCredentials) async throws {
+        try await addAuth(scheme: "digest", credential: credentials.authData)
     }
 
     /// Adds credentials to the session (`digest` with `user:secret`); waits for the verdict.
