@@ -250,7 +250,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HeraldSupportTests",
-            dependencies: ["HeraldSupport"],
+            dependencies: ["HeraldSupport", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -71,11 +71,10 @@ public final class FollowerDirectory: Sendable {
     static let component = "followers"
     private let problems: ProblemBoard?
     private let state: NIOLockedValueBox<State>
+    private let listeners = Broadcaster<[Registration]>()
 
     private struct State {
         var followers: [Registration] = []
-        var listeners: [Int: AsyncStream<[Registration]>.Continuation] = [:]
-        var nextListener = 0
     }
 
     /// - Parameters:
@@ -106,16 +105,7 @@ public final class FollowerDirectory: Sendable {
 
     /// Every new list from now on.
     public func updates() -> AsyncStream<[Registration]> {
-        let (stream, continuation) = AsyncStream<[Registration]>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        let key = state.withLockedValue { state in
-            state.nextListener += 1
-            state.listeners[state.nextListener] = continuation
-            return state.nextListener
-        }
-        continuation.onTermination = { [weak self] _ in
-            _ = self?.state.withLockedValue { $0.listeners.removeValue(forKey: key) }
-        }
-        return stream
+        listeners.stream(bufferingPolicy: .bufferingNewest(1))
     }
 
     /// Registers and follows the directory, session after session, until cancelled.
@@ -124,11 +114,7 @@ public final class FollowerDirectory: Sendable {
         case .own: await runOwnSessions()
         case .shared(let clients): await runShared(clients())
         }
-        let listeners = state.withLockedValue { state in
-            defer { state.listeners = [:] }
-            return Array(state.listeners.values)
-        }
-        for listener in listeners { listener.finish() }
+        listeners.finish()
     }
 
     private func runOwnSessions() async {
@@ -378,11 +364,11 @@ public final class FollowerDirectory: Sendable {
 
     private func publish(_ list: [Registration]) {
         let sorted = list.sorted { $0.hostname < $1.hostname }
-        let listeners: [AsyncStream<[Registration]>.Continuation]? = state.withLockedValue { state in
+        let receivers = state.withLockedValue { state -> Broadcaster<[Registration]>.Receivers? in
             guard state.followers != sorted else { return nil }
             state.followers = sorted
-            return Array(state.listeners.values)
+            return listeners.receivers()
         }
-        for listener in listeners ?? [] { listener.yield(sorted) }
+        receivers?.yield(sorted)
     }
 }
