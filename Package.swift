@@ -68,6 +68,7 @@ let package = Package(
         .target(
             name: "DNS",
             dependencies: [
+                "HeraldSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

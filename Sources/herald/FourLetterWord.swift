@@ -1,11 +1,12 @@
 import Foundation
+import HeraldSupport
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
 /// ZooKeeper's four-letter words (`srvr`, `mntr`, `ruok`) over a plain TCP connection: the server
-/// answers and closes. Blocking, with a deadline; run off the cooperative pool.
+/// answers and closes. Blocking, with a deadline; on a thread of its own, off the cooperative pool.
 enum FourLetterWord {
     struct Failure: Error, CustomStringConvertible {
         let description: String
@@ -13,11 +14,9 @@ enum FourLetterWord {
 
     /// The server's answer to `word` at `host:port` (IPv4/IPv6 literal or name).
     static func ask(_ word: String, host: String, port: Int, timeout: Duration) async throws -> String {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                continuation.resume(with: Result { try blockingAsk(word, host: host, port: port, timeout: timeout) })
-            }.start()
-        }
+        try await BlockingPool.onOwnThread {
+            Result { try blockingAsk(word, host: host, port: port, timeout: timeout) }
+        }.get()
     }
 
     private static func blockingAsk(_ word: String, host: String, port: Int, timeout: Duration) throws -> String {
