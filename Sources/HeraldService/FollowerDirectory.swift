@@ -71,7 +71,7 @@ public final class FollowerDirectory: Sendable {
     static let component = "followers"
     private let problems: ProblemBoard?
     private let state: NIOLockedValueBox<State>
-    private let listeners = Broadcaster<[Registration]>()
+    let listeners = Broadcaster<[Registration]>()
 
     private struct State {
         var followers: [Registration] = []
