@@ -117,31 +117,24 @@ public final class FollowerDirectory: Sendable {
         listeners.finish()
     }
 
+    /// A session of its own for each attempt, closed after it.
     private func runOwnSessions() async {
-        var failures = 0
-        while !Task.isCancelled {
+        await retrying {
             // A failure here (a server name that does not resolve, say) is retried with backoff:
             // the directory never ends `herald serve`, it only reports.
+            let client: ZooKeeperClient
             do {
-                let client = try await ZooKeeperClient.open(configuration: zooKeeper, logger: logger)
-                do {
-                    try await follow(client)
-                    failures = 0
-                } catch is CancellationError {
-                } catch {
-                    logger.warning("follower directory: starting a new session", metadata: ["reason": "\(error)"])
-                    problems?.report(Self.component, "\(error)")
-                }
-                await client.close()
+                client = try await ZooKeeperClient.open(configuration: zooKeeper, logger: logger)
             } catch {
                 logger.error(
                     "cannot start a ZooKeeper session for the follower directory; retrying",
                     metadata: ["error": "\(error)"])
                 problems?.report(Self.component, "cannot start a ZooKeeper session: \(error)")
+                return false
             }
-            guard !Task.isCancelled else { break }
-            let delay = Self.backoff.next(&failures)
-            guard (try? await Task.sleep(for: delay)) != nil else { break }
+            let followed = await followOnce(client, .warning, "follower directory: starting a new session")
+            await client.close()
+            return followed ?? false
         }
     }
 
@@ -154,7 +147,14 @@ public final class FollowerDirectory: Sendable {
                 let previous = current.withLockedValue { $0 }
                 previous?.cancel()
                 await previous?.value
-                current.withLockedValue { $0 = Task { await self.followRetrying(client) } }
+                // Until a newer client comes, or this one is closed by its owner.
+                current.withLockedValue {
+                    $0 = Task {
+                        await self.retrying {
+                            await self.followOnce(client, .info, "follower directory: following again")
+                        }
+                    }
+                }
             }
             let last = current.withLockedValue { $0 }
             last?.cancel()
@@ -164,20 +164,33 @@ public final class FollowerDirectory: Sendable {
         }
     }
 
-    private func followRetrying(_ client: ZooKeeperClient) async {
+    /// Runs `attempt` until the task is cancelled or the attempt returns nil, waiting per
+    /// `backoff` after each one; an attempt that returns true (it followed, then its session
+    /// ended) starts the backoff again from its shortest delay.
+    private func retrying(_ attempt: () async -> Bool?) async {
         var failures = 0
         while !Task.isCancelled {
-            do {
-                try await follow(client)
-                failures = 0
-            } catch is CancellationError {
-                return
-            } catch {
-                logger.info("follower directory: following again", metadata: ["reason": "\(error)"])
-                problems?.report(Self.component, "\(error)")
-            }
-            let delay = Self.backoff.next(&failures)
-            guard (try? await Task.sleep(for: delay)) != nil else { return }
+            guard let followed = await attempt() else { return }
+            if followed { failures = 0 }
+            guard !Task.isCancelled else { return }
+            guard (try? await Task.sleep(for: Self.backoff.next(&failures))) != nil else { return }
+        }
+    }
+
+    /// Follows on `client` once; true when it followed until the session ended, false when it
+    /// failed (logged at `level` with `message`, and reported), nil when it was cancelled or the
+    /// client was closed.
+    private func followOnce(_ client: ZooKeeperClient, _ level: Logger.Level, _ message: Logger.Message) async -> Bool?
+    {
+        do {
+            try await follow(client)
+            return true
+        } catch is CancellationError {
+            return nil
+        } catch {
+            logger.log(level: level, message, metadata: ["reason": "\(error)"])
+            problems?.report(Self.component, "\(error)")
+            return false
         }
     }
 
