@@ -22,6 +22,9 @@ public struct ServicePlan: Sendable {
     public var paths: HeraldPaths
     /// Whether this host reads the follower list (`herald_follower_list`).
     public var listsFollowers: Bool
+    /// Whether the follower directory runs: not on a host that contends (where it would open a
+    /// session of its own) and has nothing to do there, neither registering nor reading the list.
+    public var runsFollowerDirectory: Bool { candidate == nil || registration != nil || listsFollowers }
     public var required: Int
     /// The ACL of the base path and of Herald's nodes (Mesos': open, or world-read plus the
     /// digest identity).
