@@ -30,11 +30,20 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .target(name: "CSpawn", path: "Sources/CSpawn"),
+        .target(
+            name: "HeraldSupport",
+            dependencies: [
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .systemLibrary(
             name: "CZooKeeper",
             providers: [.apt(["libzookeeper-mt-dev"])]
@@ -43,7 +52,9 @@ let package = Package(
             name: "ZooKeeper",
             dependencies: [
                 "CZooKeeper",
+                "HeraldSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -63,6 +74,7 @@ let package = Package(
         .target(
             name: "DNS",
             dependencies: [
+                "HeraldSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -90,6 +102,7 @@ let package = Package(
             name: "Election",
             dependencies: [
                 "ElectionModel",
+                "HeraldSupport",
                 "MesosLayout",
                 "ZooKeeper",
                 .product(name: "Logging", package: "swift-log"),
@@ -101,6 +114,7 @@ let package = Package(
             name: "Discovery",
             dependencies: [
                 "ElectionModel",
+                "HeraldSupport",
                 "MesosLayout",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -117,11 +131,13 @@ let package = Package(
                 "Election",
                 "Discovery",
                 "HeraldConfig",
+                "HeraldSupport",
                 "MesosLayout",
                 "MesosZooKeeper",
                 "ZooKeeper",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -136,6 +152,7 @@ let package = Package(
             name: "herald",
             dependencies: [
                 "DNS",
+                "HeraldSupport",
                 "ZooKeeper",
                 "MesosLayout",
                 "MesosZooKeeper",
@@ -174,6 +191,7 @@ let package = Package(
             name: "HeraldTestSupport",
             dependencies: [
                 "CSpawn",
+                "HeraldSupport",
                 "Election",
                 "ElectionModel",
                 "MesosLayout",
@@ -182,6 +200,11 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             path: "Tests/HeraldTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HeraldSupportTests",
+            dependencies: ["HeraldSupport", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -246,9 +269,11 @@ let package = Package(
         .testTarget(
             name: "HeraldServiceTests",
             dependencies: [
-                "DNS", "HeraldService", "HeraldConfig", "ElectionModel", "Discovery", "MesosLayout", "ZooKeeper",
-                "HeraldTestSupport",
+                "DNS", "HeraldService", "HeraldConfig", "Election", "ElectionModel", "Discovery", "MesosLayout",
+                "ZooKeeper",
+                "HeraldSupport", "HeraldTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,4 +1,4 @@
-import Dispatch
+import HeraldSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -8,14 +8,12 @@ import Dispatch
 /// (`/etc/hosts`, `/etc/resolv.conf`, nsswitch), when `herald_zk_dns_server` is not set.
 enum SystemResolver {
     /// `getaddrinfo` blocks for as long as the system resolver's own timeouts, so it runs on a
-    /// Dispatch thread; cancellation cannot interrupt it and takes effect when it returns.
+    /// thread of its own; cancellation cannot interrupt it and takes effect when it returns.
     static func resolveIPv4(_ name: String) async throws -> [String] {
         try Task.checkCancellation()
-        let addresses = try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { () throws(DNSError) in try lookup(name) })
-            }
-        }
+        let addresses = try await BlockingPool.onOwnThread {
+            Result { () throws(DNSError) in try lookup(name) }
+        }.get()
         try Task.checkCancellation()
         return addresses
     }

@@ -1,3 +1,4 @@
+import HeraldSupport
 public import Logging
 public import NIOCore
 import NIOPosix
@@ -13,7 +14,8 @@ import NIOPosix
 /// cheap to copy and safe to share between tasks.
 public struct DiscoveryClient: Sendable {
     /// Reconnection delays of `updates()`: `initial`, doubled after each failed attempt up to
-    /// `maximum`, back to `initial` once a snapshot arrives.
+    /// `maximum`, back to `initial` once a snapshot arrives (as `HeraldSupport.Backoff` counts
+    /// them; this is its public face in the library's API).
     public struct Backoff: Hashable, Sendable {
         public var initial: Duration
         public var maximum: Duration
@@ -89,7 +91,8 @@ public struct DiscoveryClient: Sendable {
 
     private func watch(backoff: Backoff, into continuation: AsyncStream<Snapshot>.Continuation) async {
         var last: Snapshot?
-        var delay = backoff.initial
+        let delays = HeraldSupport.Backoff(initial: backoff.initial, maximum: backoff.maximum)
+        var failures = 0
         while !Task.isCancelled {
             do {
                 try await withConnection { inbound, outbound in
@@ -101,7 +104,7 @@ public struct DiscoveryClient: Sendable {
                         }
                         guard case .snapshot(let snapshot) = try DiscoveryResponse.decode(line.readableBytesView)
                         else { continue }
-                        delay = backoff.initial
+                        failures = 0
                         if firstOnConnection {
                             firstOnConnection = false
                             if snapshot == last { continue }
@@ -117,8 +120,7 @@ public struct DiscoveryClient: Sendable {
                 logger.debug("watch connection failed: \(error)", metadata: ["socket": "\(socketPath)"])
             }
             if Task.isCancelled { break }
-            try? await Task.sleep(for: delay)
-            delay = min(delay * 2, backoff.maximum)
+            try? await Task.sleep(for: delays.next(&failures))
         }
         continuation.finish()
     }
@@ -127,7 +129,7 @@ public struct DiscoveryClient: Sendable {
     private func exchange(_ request: DiscoveryRequest) async throws(DiscoveryClientError) -> DiscoveryResponse {
         let client = self
         do {
-            return try await Deadline.run(
+            return try await withTimeout(
                 timeout, onTimeout: DiscoveryClientError.timedOut(path: socketPath, after: timeout)
             ) {
                 try await client.withConnection { inbound, outbound in

@@ -37,11 +37,7 @@ extension ElectionDriver {
             sessionFailures = 0
             observe(.connected(server: info.server, sessionTimeout: info.negotiatedTimeout, sessionID: info.id))
             if firstConnection, !current.authenticated, let credentials = configuration.zooKeeper.credentials {
-                return [
-                    .authenticate(
-                        generation: current.generation,
-                        credential: Array("\(credentials.user):\(credentials.secret)".utf8))
-                ]
+                return [.authenticate(generation: current.generation, credential: credentials.authData)]
             }
             return current.authenticated ? usable() : []
         case .readOnly, .connecting:

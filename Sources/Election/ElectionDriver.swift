@@ -1,4 +1,5 @@
 import ElectionModel
+import HeraldSupport
 import Logging
 import MesosLayout
 import ZooKeeper
@@ -281,11 +282,9 @@ struct ElectionDriver {
         Self.backoff(&failures, base: configuration.retryDelay, maximum: configuration.maximumRetryDelay)
     }
 
+    /// At most 16 doublings of `base`, whatever `maximum` says.
     static func backoff(_ failures: inout Int, base: Duration, maximum: Duration) -> Duration {
-        defer { failures += 1 }
-        var delay = base
-        for _ in 0..<min(failures, 16) where delay < maximum { delay = delay * 2 }
-        return min(delay, maximum)
+        Backoff(initial: min(base, maximum), maximum: min(maximum, base * 65536)).next(&failures)
     }
 
     static func hex(_ id: Int64) -> String { "0x" + String(UInt64(bitPattern: id), radix: 16) }

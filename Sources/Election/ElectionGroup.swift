@@ -1,4 +1,5 @@
 public import ElectionModel
+import HeraldSupport
 public import Logging
 public import MesosLayout
 import NIOConcurrencyHelpers
@@ -29,8 +30,6 @@ public final class ElectionGroup: Sendable {
         var leaseUntil: ContinuousClock.Instant?
         /// The servers new sessions use (`setServers` changes them).
         var zooKeeper: ZooKeeperConfiguration
-        var listeners: [Int: AsyncStream<ElectionEvent>.Continuation] = [:]
-        var nextListener = 0
         var nextContender = 0
         var statistics = Statistics()
         var started = false
@@ -44,6 +43,7 @@ public final class ElectionGroup: Sendable {
     let inputs: AsyncStream<DriverInput>
     let post: AsyncStream<DriverInput>.Continuation
     let sessions = SessionTable()
+    let listeners = Broadcaster<ElectionEvent>()
 
     public init(configuration: Configuration, logger: Logger) {
         self.configuration = configuration
@@ -58,7 +58,7 @@ public final class ElectionGroup: Sendable {
 
     deinit {
         post.finish()
-        for listener in shared.withLockedValue({ $0.listeners.values }) { listener.finish() }
+        listeners.finish()
     }
 
     /// The view as last published.
@@ -94,16 +94,7 @@ public final class ElectionGroup: Sendable {
 
     /// Every event from now on, in order, until the group's `run()` ends.
     public func events() -> AsyncStream<ElectionEvent> {
-        let (stream, continuation) = AsyncStream<ElectionEvent>.makeStream()
-        let key = shared.withLockedValue { state in
-            state.nextListener += 1
-            state.listeners[state.nextListener] = continuation
-            return state.nextListener
-        }
-        continuation.onTermination = { [weak self] _ in
-            _ = self?.shared.withLockedValue { $0.listeners.removeValue(forKey: key) }
-        }
-        return stream
+        listeners.stream()
     }
 
     /// Starts contending with `info` as the candidate node's data (its `id` marks the node as
@@ -171,11 +162,7 @@ public final class ElectionGroup: Sendable {
             sessions.finish()
             for client in sessions.removeAll() { await client.close() }
         }
-        let listeners = shared.withLockedValue { state in
-            defer { state.listeners = [:] }
-            return Array(state.listeners.values)
-        }
-        for listener in listeners { listener.finish() }
+        listeners.finish()
     }
 
     /// Hands the driver's new events and state to listeners and readers.
@@ -183,7 +170,7 @@ public final class ElectionGroup: Sendable {
         let events = driver.takeEvents()
         // With many contenders these maps cost a walk of them all: only when one changed phase.
         let contenders = driver.takeContenderChanges() ? (driver.leaders, driver.ownNodes) : nil
-        let listeners = shared.withLockedValue { state in
+        let receivers = shared.withLockedValue { state in
             state.view = driver.observer.view
             if let (leaders, ownNodes) = contenders {
                 state.leaders = leaders.map { (id: $0.key, epoch: $0.value) }
@@ -196,11 +183,9 @@ public final class ElectionGroup: Sendable {
             state.statistics.sessions = driver.generation
             state.statistics.staleElections = driver.staleElections
             state.statistics.earlyElections = driver.earlyElections
-            return Array(state.listeners.values)
+            return listeners.receivers()
         }
         guard !events.isEmpty else { return }
-        for listener in listeners {
-            for event in events { listener.yield(event) }
-        }
+        receivers.yield(contentsOf: events)
     }
 }

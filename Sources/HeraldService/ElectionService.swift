@@ -1,5 +1,6 @@
 public import Election
 public import ElectionModel
+import HeraldSupport
 public import Logging
 import MesosLayout
 import MesosZooKeeper
@@ -88,14 +89,7 @@ public final class ElectionService: Service, Sendable {
     /// after `gate.limit` at the latest.
     static func gate(_ gate: DemotionGate, epoch: Int64) -> ElectionGroup.AbdicationGate {
         let wait = gate.begin(epoch)
-        return {
-            await withTaskGroup(of: Void.self) { tasks in
-                tasks.addTask { await wait() }
-                tasks.addTask { try? await Task.sleep(for: gate.limit) }
-                await tasks.next()
-                tasks.cancelAll()
-            }
-        }
+        return { try? await withTimeout(gate.limit) { await wait() } }
     }
 
     /// Creates the base path and Herald's own path with Mesos' ACL if missing, retrying until
@@ -136,7 +130,7 @@ public final class ElectionService: Service, Sendable {
                         metadata: ["path": "\(plan.basePath)", "error": "\(error)"])
                 }
                 failures += 1
-                let delay = Duration.milliseconds(min(200 << min(failures, 5), 5000))
+                let delay = Backoff(initial: .milliseconds(200), maximum: .seconds(5)).delay(after: failures)
                 guard (try? await Task.sleep(for: delay)) != nil else { return false }
             }
         }

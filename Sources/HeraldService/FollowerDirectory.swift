@@ -1,4 +1,5 @@
 import Foundation
+import HeraldSupport
 public import Logging
 public import MesosLayout
 import NIOConcurrencyHelpers
@@ -70,11 +71,10 @@ public final class FollowerDirectory: Sendable {
     static let component = "followers"
     private let problems: ProblemBoard?
     private let state: NIOLockedValueBox<State>
+    let listeners = Broadcaster<[Registration]>()
 
     private struct State {
         var followers: [Registration] = []
-        var listeners: [Int: AsyncStream<[Registration]>.Continuation] = [:]
-        var nextListener = 0
     }
 
     /// - Parameters:
@@ -105,16 +105,7 @@ public final class FollowerDirectory: Sendable {
 
     /// Every new list from now on.
     public func updates() -> AsyncStream<[Registration]> {
-        let (stream, continuation) = AsyncStream<[Registration]>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        let key = state.withLockedValue { state in
-            state.nextListener += 1
-            state.listeners[state.nextListener] = continuation
-            return state.nextListener
-        }
-        continuation.onTermination = { [weak self] _ in
-            _ = self?.state.withLockedValue { $0.listeners.removeValue(forKey: key) }
-        }
-        return stream
+        listeners.stream(bufferingPolicy: .bufferingNewest(1))
     }
 
     /// Registers and follows the directory, session after session, until cancelled.
@@ -123,39 +114,27 @@ public final class FollowerDirectory: Sendable {
         case .own: await runOwnSessions()
         case .shared(let clients): await runShared(clients())
         }
-        let listeners = state.withLockedValue { state in
-            defer { state.listeners = [:] }
-            return Array(state.listeners.values)
-        }
-        for listener in listeners { listener.finish() }
+        listeners.finish()
     }
 
+    /// A session of its own for each attempt, closed after it.
     private func runOwnSessions() async {
-        var failures = 0
-        while !Task.isCancelled {
+        await retrying {
             // A failure here (a server name that does not resolve, say) is retried with backoff:
             // the directory never ends `herald serve`, it only reports.
+            let client: ZooKeeperClient
             do {
-                let client = try await ZooKeeperClient.open(configuration: zooKeeper, logger: logger)
-                do {
-                    try await follow(client)
-                    failures = 0
-                } catch is CancellationError {
-                } catch {
-                    logger.warning("follower directory: starting a new session", metadata: ["reason": "\(error)"])
-                    problems?.report(Self.component, "\(error)")
-                }
-                await client.close()
+                client = try await ZooKeeperClient.open(configuration: zooKeeper, logger: logger)
             } catch {
                 logger.error(
                     "cannot start a ZooKeeper session for the follower directory; retrying",
                     metadata: ["error": "\(error)"])
                 problems?.report(Self.component, "cannot start a ZooKeeper session: \(error)")
+                return false
             }
-            guard !Task.isCancelled else { break }
-            let delay = Self.backoff(failures)
-            failures += 1
-            guard (try? await Task.sleep(for: delay)) != nil else { break }
+            let followed = await followOnce(client, .warning, "follower directory: starting a new session")
+            await client.close()
+            return followed ?? false
         }
     }
 
@@ -168,7 +147,14 @@ public final class FollowerDirectory: Sendable {
                 let previous = current.withLockedValue { $0 }
                 previous?.cancel()
                 await previous?.value
-                current.withLockedValue { $0 = Task { await self.followRetrying(client) } }
+                // Until a newer client comes, or this one is closed by its owner.
+                current.withLockedValue {
+                    $0 = Task {
+                        await self.retrying {
+                            await self.followOnce(client, .info, "follower directory: following again")
+                        }
+                    }
+                }
             }
             let last = current.withLockedValue { $0 }
             last?.cancel()
@@ -178,27 +164,37 @@ public final class FollowerDirectory: Sendable {
         }
     }
 
-    private func followRetrying(_ client: ZooKeeperClient) async {
+    /// Runs `attempt` until the task is cancelled or the attempt returns nil, waiting per
+    /// `backoff` after each one; an attempt that returns true (it followed, then its session
+    /// ended) starts the backoff again from its shortest delay.
+    private func retrying(_ attempt: () async -> Bool?) async {
         var failures = 0
         while !Task.isCancelled {
-            do {
-                try await follow(client)
-                failures = 0
-            } catch is CancellationError {
-                return
-            } catch {
-                logger.info("follower directory: following again", metadata: ["reason": "\(error)"])
-                problems?.report(Self.component, "\(error)")
-            }
-            let delay = Self.backoff(failures)
-            failures += 1
-            guard (try? await Task.sleep(for: delay)) != nil else { return }
+            guard let followed = await attempt() else { return }
+            if followed { failures = 0 }
+            guard !Task.isCancelled else { return }
+            guard (try? await Task.sleep(for: Self.backoff.next(&failures))) != nil else { return }
         }
     }
 
-    static func backoff(_ failures: Int) -> Duration {
-        .milliseconds(min(100 << min(failures, 6), 5000))
+    /// Follows on `client` once; true when it followed until the session ended, false when it
+    /// failed (logged at `level` with `message`, and reported), nil when it was cancelled or the
+    /// client was closed.
+    private func followOnce(_ client: ZooKeeperClient, _ level: Logger.Level, _ message: Logger.Message) async -> Bool?
+    {
+        do {
+            try await follow(client)
+            return true
+        } catch is CancellationError {
+            return nil
+        } catch {
+            logger.log(level: level, message, metadata: ["reason": "\(error)"])
+            problems?.report(Self.component, "\(error)")
+            return false
+        }
     }
+
+    static let backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(5))
 
     /// One session: connect, register, then list the directory (and the legacy one while it
     /// exists) at each change. Each list is read again only when its own watch fired, so a
@@ -206,8 +202,7 @@ public final class FollowerDirectory: Sendable {
     private func follow(_ client: ZooKeeperClient) async throws {
         try await connected(client)
         if let credentials = zooKeeper.credentials {
-            try await client.addAuth(
-                scheme: "digest", credential: Array("\(credentials.user):\(credentials.secret)".utf8))
+            try await client.addAuth(credentials)
         }
         var prepared = false
         // Each child is read once; a malformed one is cached as nil, so it is logged once.
@@ -382,11 +377,11 @@ public final class FollowerDirectory: Sendable {
 
     private func publish(_ list: [Registration]) {
         let sorted = list.sorted { $0.hostname < $1.hostname }
-        let listeners: [AsyncStream<[Registration]>.Continuation]? = state.withLockedValue { state in
+        let receivers = state.withLockedValue { state -> Broadcaster<[Registration]>.Receivers? in
             guard state.followers != sorted else { return nil }
             state.followers = sorted
-            return Array(state.listeners.values)
+            return listeners.receivers()
         }
-        for listener in listeners ?? [] { listener.yield(sorted) }
+        receivers?.yield(sorted)
     }
 }

@@ -7,7 +7,8 @@ public import UnixSignals
 
 /// The services of one `herald serve`, assembled from a `ServicePlan` (DESIGN.md "Modes"):
 /// every mode serves the socket, publishes, and follows the election and the follower list; a
-/// leader host contends, a follower host registers, a mixed host does both.
+/// leader host contends, a follower host registers, a mixed host does both. A contending host
+/// that neither registers nor reads the list runs no follower directory at all.
 ///
 /// Order matters: `ServiceGroup` shuts services down in reverse order, so the election goes
 /// first (abdicate, close the session), then the follower registration, then the publisher
@@ -16,7 +17,8 @@ public import UnixSignals
 public struct HeraldServer: Sendable {
     public let plan: ServicePlan
     public let election: ElectionService
-    public let followers: FollowerDirectory
+    /// Nil where it has nothing to do (`ServicePlan.runsFollowerDirectory`).
+    public let followers: FollowerDirectory?
     public let discovery: DiscoveryServer
     public let publisher: Publisher
     /// What is failing and being retried, shown in every snapshot.
@@ -44,10 +46,12 @@ public struct HeraldServer: Sendable {
         // A host that does not contend registers on the election's session: one session per
         // follower host. A contending host keeps the election's session to the election.
         let group = election.group
-        followers = FollowerDirectory(
-            zooKeeper: plan.zooKeeper, paths: plan.paths, registration: plan.registration, acl: plan.acl,
-            logger: logger, problems: problems, lists: plan.listsFollowers,
-            session: plan.candidate == nil ? .shared({ group.clients() }) : .own)
+        followers =
+            plan.runsFollowerDirectory
+            ? FollowerDirectory(
+                zooKeeper: plan.zooKeeper, paths: plan.paths, registration: plan.registration, acl: plan.acl,
+                logger: logger, problems: problems, lists: plan.listsFollowers,
+                session: plan.candidate == nil ? .shared({ group.clients() }) : .own) : nil
         discovery = DiscoveryServer(
             configuration: .init(
                 socketPath: plan.socketPath, maximumConnections: plan.socketMaximumConnections,
@@ -57,11 +61,11 @@ public struct HeraldServer: Sendable {
             election: election, followers: followers, server: discovery, plan: plan, sinks: sinks,
             onPublished: onPublished, problems: problems, logger: logger)
         let discovery = discovery
-        let followers = followers
-        services =
-            [UntilShutdown("socket") { try await discovery.run() }] + extraServices(election) + [
-                publisher, UntilShutdown("followers") { await followers.run() }, election,
-            ]
+        var services: [any Service] =
+            [UntilShutdown("socket") { try await discovery.run() }] + extraServices(election) + [publisher]
+        if let followers { services.append(UntilShutdown("followers") { await followers.run() }) }
+        services.append(election)
+        self.services = services
     }
 
     /// The group to run. A graceful shutdown (`triggerGracefulShutdown()`, or one of

@@ -1,7 +1,7 @@
 public import ElectionModel
+import HeraldSupport
 public import Logging
 import NIOConcurrencyHelpers
-import NIOPosix
 public import ServiceLifecycle
 
 /// Runs the operator's shell commands for election events (`herald_on_elected`,
@@ -36,9 +36,9 @@ public import ServiceLifecycle
 /// waiting ones with one log line; cancellation also ends the running hook (SIGTERM, then
 /// SIGKILL) and runs nothing more.
 ///
-/// The blocking parts (`posix_spawn`, `poll` on the output pipes, `waitid`) run on two threads of
-/// the runner's own `NIOThreadPool`, never on the cooperative pool, and never on a shared pool
-/// where a hanging hook would hold threads that ZooKeeper calls need.
+/// The blocking parts (`posix_spawn`, `poll` on the output pipes, `waitid`) run on threads of
+/// their own (`BlockingPool.onOwnThread`), never on the cooperative pool, and never on the pool
+/// of bounded calls, where a hanging hook would hold threads that ZooKeeper calls need.
 public final class HookRunner: Service, Sendable {
     public struct Configuration: Sendable {
         /// The command for each hook; a hook without one (or with an empty one) is not run.
@@ -192,12 +192,10 @@ public final class HookRunner: Service, Sendable {
             }
             for waiter in waiters { waiter.resume() }
         }
-        let pool = NIOThreadPool(numberOfThreads: 2)
-        pool.start()
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
                 while let entry = await next() {
-                    await execute(entry, on: pool)
+                    await execute(entry)
                 }
             } onGracefulShutdown: {
                 self.shutdown()
@@ -208,7 +206,6 @@ public final class HookRunner: Service, Sendable {
             action.terminate?.terminate()
             action.resume?.resume(returning: nil)
         }
-        try await pool.shutdownGracefully()
     }
 
     /// What graceful shutdown does: the running hook may finish, the waiting `demoted` hooks
@@ -240,14 +237,14 @@ public final class HookRunner: Service, Sendable {
             metadata: ["hooks": .array(dropped.map { .string("\($0.hook)#\($0.sequence)") })])
     }
 
-    /// Runs one hook to its end, its blocking parts on `pool`.
-    private func execute(_ entry: QueuedHook, on pool: NIOThreadPool) async {
+    /// Runs one hook to its end, its blocking parts on threads of their own.
+    private func execute(_ entry: QueuedHook) async {
         defer { demotedEnded(entry) }
         var logger = self.logger
         for (key, value) in Self.metadata(entry) { logger[metadataKey: key] = value }
         let process: HookProcess
         do {
-            process = try await Self.blocking(on: pool) {
+            process = try await BlockingPool.onOwnThread {
                 Result { try HookProcess(command: entry.command, environment: entry.environment) }
             }.get()
         } catch {
@@ -261,8 +258,9 @@ public final class HookRunner: Service, Sendable {
 
         let configuration = self.configuration
         let started = ContinuousClock.now
-        async let exited: Void = Self.blocking(on: pool) { process.waitForExit() }
-        let outcome = await Self.blocking(on: pool) { [logger] in
+        // Both always run, even when the runner is cancelled, or the process would never be reaped.
+        async let exited: Void = BlockingPool.onOwnThread { process.waitForExit() }
+        let outcome = await BlockingPool.onOwnThread { [logger] in
             var output = HookOutput(
                 lineLimit: configuration.outputLineLimit, totalLimit: configuration.outputTotalLimit)
             let outcome = process.supervise(timeout: configuration.timeout, grace: configuration.killGrace) {
@@ -307,17 +305,6 @@ public final class HookRunner: Service, Sendable {
             case .limitReached(let bytes):
                 logger.warning("hook output past \(bytes) bytes not logged")
             }
-        }
-    }
-
-    /// Runs `body` on `pool` and always runs it, unlike `runIfActive`, which skips work whose
-    /// task was cancelled: a hook's waiter and supervisor must run even then, or its process
-    /// would never be reaped.
-    private static func blocking<T: Sendable>(on pool: NIOThreadPool, _ body: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            // The pool is shut down only after the loop, so its `.cancelled` state cannot occur
-            // here; the body runs on the pool's thread either way.
-            pool.submit { _ in continuation.resume(returning: body()) }
         }
     }
 

@@ -1,9 +1,9 @@
+import AsyncAlgorithms
 public import Discovery
 import Election
 public import ElectionModel
 public import Logging
 import MesosLayout
-import NIOConcurrencyHelpers
 public import ServiceLifecycle
 
 /// Turns what the election and the follower directory report into snapshots on the socket, and
@@ -12,6 +12,10 @@ public import ServiceLifecycle
 /// It subscribes at construction, before anything runs, so it misses nothing; `run()` ends when
 /// both sources have ended (the election and the directory stopped), after publishing their last
 /// state: the final snapshot the socket's watchers get on shutdown.
+///
+/// One loop over its merged inputs (election events, follower lists, problem changes, graceful
+/// shutdown) owns the state and publishes, one input after the other: a snapshot never shows an
+/// older input after a newer one.
 public final class Publisher: Service, Sendable {
     /// Told every election event with the view after it and this host's role.
     public typealias Sink = @Sendable (Change) -> Void
@@ -39,7 +43,8 @@ public final class Publisher: Service, Sendable {
     let logger: Logger
     private let events: AsyncStream<ElectionEvent>
     private let followerUpdates: AsyncStream<[FollowerDirectory.Registration]>?
-    private let state: NIOLockedValueBox<State>
+    /// The state before the first input; from then on the loop's own.
+    private let initial: State
     private let problems: ProblemBoard?
 
     struct State {
@@ -63,10 +68,20 @@ public final class Publisher: Service, Sendable {
         self.logger = logger
         events = election.group.events()
         followerUpdates = followers?.updates()
-        state = NIOLockedValueBox(
-            State(
-                view: election.group.view, followers: followers?.followers ?? [],
-                role: plan.candidate == nil ? .observer : .candidate))
+        initial = State(
+            view: election.group.view, followers: followers?.followers ?? [],
+            role: plan.candidate == nil ? .observer : .candidate)
+    }
+
+    /// What the loop handles, in the order it arrives.
+    private enum Input: Sendable {
+        case event(ElectionEvent)
+        case followers([FollowerDirectory.Registration])
+        case problemsChanged
+        /// The election's events or the directory's lists have ended.
+        case sourceEnded
+        /// Graceful shutdown has reached this service.
+        case shutdown
     }
 
     /// The first input, published before anything is known (`disconnected`).
@@ -81,55 +96,72 @@ public final class Publisher: Service, Sendable {
     }
 
     public func run() async throws {
-        problems?.onChange { [weak self] in self?.publish() }
-        publish()
-        await withTaskGroup(of: Void.self) { tasks in
-            tasks.addTask {
-                for await event in self.events { self.handle(event) }
-            }
-            if let followerUpdates {
-                tasks.addTask {
-                    for await list in followerUpdates {
-                        self.state.withLockedValue { $0.followers = list }
-                        self.publish()
-                    }
-                }
-            }
-        }
+        let (problemChanges, problemsChanged) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        problems?.onChange { problemsChanged.yield() }
+        let (shutdown, shutdownRequested) = AsyncStream<Void>.makeStream()
+        let lists = followerUpdates ?? AsyncStream { $0.finish() }
+        let inputs = merge(
+            merge(
+                chain(events.map { Input.event($0) }, [Input.sourceEnded].async),
+                chain(lists.map { Input.followers($0) }, [Input.sourceEnded].async)),
+            problemChanges.map { Input.problemsChanged },
+            shutdown.map { Input.shutdown })
+        var state = initial
+        publish(state)
+        var ended = 0
+        var shuttingDown = false
         // The events end when the election service stops, which it does first in a graceful
         // shutdown. A service that returns before the group reaches it fails the shutdown
-        // (`serviceFinishedUnexpectedly`, and `herald serve` would exit 1), so wait for its turn.
-        try? await gracefulShutdown()
+        // (`serviceFinishedUnexpectedly`, and `herald serve` would exit 1), so the loop also
+        // waits for its turn.
+        await withGracefulShutdownHandler {
+            loop: for await input in inputs {
+                switch input {
+                case .event(let event):
+                    handle(event, &state)
+                case .followers(let list):
+                    state.followers = list
+                    publish(state)
+                case .problemsChanged:
+                    publish(state)
+                case .sourceEnded:
+                    ended += 1
+                case .shutdown:
+                    shuttingDown = true
+                }
+                if ended == 2, shuttingDown { break loop }
+            }
+        } onGracefulShutdown: {
+            shutdownRequested.yield()
+        }
     }
 
-    private func handle(_ event: ElectionEvent) {
+    private func handle(_ event: ElectionEvent, _ state: inout State) {
         let ownID = plan.candidate?.id
-        let change = state.withLockedValue { state in
-            var epoch: Int64?
-            switch event {
-            case .viewChanged(let view):
-                state.view = view
-            case .elected(_, _, let elected):
-                state.role = .leader
-                state.term = elected
-                epoch = elected
-            case .demoted:
-                state.role = .candidate
-                epoch = state.term
-                state.term = nil
-            case .leaderChanged(_, let to):
-                epoch = to?.epoch
-            case .quorumLost, .quorumRegained:
-                break
-            }
-            let (view, leading) = state.view.shown(at: .now, ownID: ownID, leading: state.role == .leader)
-            let role: Snapshot.Publisher.Role = leading ? .leader : (state.role == .leader ? .candidate : state.role)
-            var current = true
-            if case .elected = event { current = leading }
-            return Change(event: event, view: view, role: role, epoch: epoch, current: current)
-        }
+        var epoch: Int64?
         switch event {
-        case .viewChanged, .elected, .demoted: publish()
+        case .viewChanged(let view):
+            state.view = view
+        case .elected(_, _, let elected):
+            state.role = .leader
+            state.term = elected
+            epoch = elected
+        case .demoted:
+            state.role = .candidate
+            epoch = state.term
+            state.term = nil
+        case .leaderChanged(_, let to):
+            epoch = to?.epoch
+        case .quorumLost, .quorumRegained:
+            break
+        }
+        let (view, leading) = state.view.shown(at: .now, ownID: ownID, leading: state.role == .leader)
+        let role: Snapshot.Publisher.Role = leading ? .leader : (state.role == .leader ? .candidate : state.role)
+        var current = true
+        if case .elected = event { current = leading }
+        let change = Change(event: event, view: view, role: role, epoch: epoch, current: current)
+        switch event {
+        case .viewChanged, .elected, .demoted: publish(state)
         default: break
         }
         if !change.current {
@@ -138,17 +170,15 @@ public final class Publisher: Service, Sendable {
         for sink in sinks { sink(change) }
     }
 
-    private func publish() {
-        let input = state.withLockedValue { state in
-            SnapshotInput(
-                view: state.view,
-                followers: plan.listsFollowers
-                    ? state.followers.map { .init(hostname: $0.hostname, ip: $0.ip, port: $0.port) } : nil,
-                zooKeeperHosts: plan.zooKeeperHosts, cluster: plan.cluster,
-                publisher: .init(mode: plan.publisherMode, role: state.role, hostname: plan.hostname),
-                names: plan.names,
-                ownID: plan.candidate?.id, problems: problems?.current ?? [])
-        }
+    private func publish(_ state: State) {
+        let input = SnapshotInput(
+            view: state.view,
+            followers: plan.listsFollowers
+                ? state.followers.map { .init(hostname: $0.hostname, ip: $0.ip, port: $0.port) } : nil,
+            zooKeeperHosts: plan.zooKeeperHosts, cluster: plan.cluster,
+            publisher: .init(mode: plan.publisherMode, role: state.role, hostname: plan.hostname),
+            names: plan.names,
+            ownID: plan.candidate?.id, problems: problems?.current ?? [])
         if let snapshot = server.publish(input) { onPublished?(snapshot) }
     }
 }

@@ -1,3 +1,4 @@
+import HeraldSupport
 public import Logging
 public import ServiceLifecycle
 
@@ -41,8 +42,7 @@ public struct RetryingService: Service, CustomStringConvertible {
             } catch {
                 problems?.report(description, "\(error)")
                 if Task.isCancelled || Task.isShuttingDownGracefully { return }
-                let delay = Duration.milliseconds(min(200 << min(failures, 8), 30_000))
-                failures += 1
+                let delay = Backoff(initial: .milliseconds(200), maximum: .seconds(30)).next(&failures)
                 logger.error(
                     "\(description) failed; retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
                 do {

@@ -23,6 +23,9 @@ public struct ServicePlan: Sendable {
     public var paths: HeraldPaths
     /// Whether this host reads the follower list (`herald_follower_list`).
     public var listsFollowers: Bool
+    /// Whether the follower directory runs: not on a host that contends (where it would open a
+    /// session of its own) and has nothing to do there, neither registering nor reading the list.
+    public var runsFollowerDirectory: Bool { candidate == nil || registration != nil || listsFollowers }
     public var required: Int
     /// The ACL of the base path and of Herald's nodes (Mesos': open, or world-read plus the
     /// digest identity).
@@ -59,11 +62,8 @@ public struct ServicePlan: Sendable {
         hostname = host.hostname
         let timeout = Duration.milliseconds(configuration.heraldSessionTimeoutMs)
         sessionTimeout = timeout
-        var credentials: ZooKeeperConfiguration.DigestCredentials?
-        if let user = configuration.heraldZkUser, let secret = configuration.heraldZkSecret {
-            credentials = .init(user: user, secret: secret)
-        }
-        zooKeeper = ZooKeeperConfiguration(servers: servers, sessionTimeout: timeout, credentials: credentials)
+        zooKeeper = ZooKeeperConfiguration(
+            servers: servers, sessionTimeout: timeout, credentials: configuration.zooKeeperCredentials)
         let entries = servers.split(separator: ",").map(String.init)
         zooKeeperHosts = entries.compactMap(Self.endpoint)
         basePath = configuration.basePath

@@ -57,7 +57,8 @@ public struct ACL: Hashable, Sendable, CustomStringConvertible {
 
     /// The id ZooKeeper's digest provider stores for `user` with `secret`.
     public static func digestID(user: String, secret: String) -> String {
-        let hash = Insecure.SHA1.hash(data: Data("\(user):\(secret)".utf8))
+        let hash = Insecure.SHA1.hash(
+            data: ZooKeeperConfiguration.DigestCredentials(user: user, secret: secret).authData)
         return "\(user):\(Data(hash).base64EncodedString())"
     }
 

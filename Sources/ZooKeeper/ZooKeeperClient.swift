@@ -1,4 +1,5 @@
 import CZooKeeper
+import HeraldSupport
 public import Logging
 import NIOPosix
 
@@ -85,8 +86,7 @@ public final class ZooKeeperClient: Sendable {
             try await client.waitUntilConnected(
                 timeout: configuration.connectTimeout ?? configuration.sessionTimeout)
             if let credentials = configuration.credentials {
-                try await client.addAuth(
-                    scheme: "digest", credential: Array("\(credentials.user):\(credentials.secret)".utf8))
+                try await client.addAuth(credentials)
             }
         } catch {
             await client.close()
@@ -127,25 +127,19 @@ public final class ZooKeeperClient: Sendable {
         let (events, unsubscribe) = core.subscribe()
         defer { unsubscribe() }
         let servers = configuration.servers
-        try await withThrowingTaskGroup(of: Bool.self) { group in
-            group.addTask {
+        // The state may have settled between the first check and the subscription.
+        if try settled(self.state) { return }
+        let connected: Bool
+        do {
+            connected = try await withTimeout(timeout) {
                 for await event in events where try settled(event.state) { return true }
                 return false
             }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                return false
-            }
-            // The state may have settled between the first check and the subscription.
-            if try settled(self.state) {
-                group.cancelAll()
-                return
-            }
-            let connected = try await group.next() ?? false
-            group.cancelAll()
-            if !connected {
-                throw ZooKeeperError(.operationTimeout, operation: "connect to \(servers) within \(timeout)")
-            }
+        } catch is TimeoutExpired {
+            connected = false
+        }
+        if !connected {
+            throw ZooKeeperError(.operationTimeout, operation: "connect to \(servers) within \(timeout)")
         }
     }
 
@@ -159,6 +153,11 @@ public final class ZooKeeperClient: Sendable {
     public func setServers(_ servers: String) throws {
         let rc = core.withHandle { zoo_set_servers($0, servers) } ?? ZooKeeperError.Code.closing.rawValue
         if rc != 0 { throw ZooKeeperError(.init(rawValue: rc), operation: "set servers to \(servers)") }
+    }
+
+    /// Adds digest credentials to the session (`zoo_add_auth` with `user:secret`).
+    public func addAuth(_ credentials: ZooKeeperConfiguration.DigestCredentials) async throws {
+        try await addAuth(scheme: "digest", credential: credentials.authData)
     }
 
     /// Adds credentials to the session (`digest` with `user:secret`); waits for the verdict.

@@ -11,6 +11,17 @@ public struct ZooKeeperConfiguration: Sendable, CustomStringConvertible {
             self.secret = secret
         }
 
+        /// The credentials when both parts are configured, else nil (no authentication): the one
+        /// place a configuration's optional user and secret become credentials.
+        public static func given(user: String?, secret: String?) -> DigestCredentials? {
+            guard let user, let secret else { return nil }
+            return DigestCredentials(user: user, secret: secret)
+        }
+
+        /// `user:secret`, the bytes `zoo_add_auth` takes for the digest scheme (and that the
+        /// server hashes into the ACL identity, `ACL.digestID`).
+        public var authData: [UInt8] { Array("\(user):\(secret)".utf8) }
+
         public var description: String { "\(user):<redacted>" }
 
         /// `dump()` and debuggers see the user only.

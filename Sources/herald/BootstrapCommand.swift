@@ -1,6 +1,7 @@
 import ArgumentParser
 import DNS
 import HeraldConfig
+import HeraldService
 import Logging
 import MesosLayout
 import MesosZooKeeper
@@ -45,10 +46,7 @@ struct BootstrapCommand: AsyncParsableCommand {
         cLogger.logLevel = .critical
         ZooKeeperClient.bootstrapLogging(cLogger)
         let servers = try await Self.servers(configuration)
-        var credentials: ZooKeeperConfiguration.DigestCredentials?
-        if let user = configuration.heraldZkUser, let secret = configuration.heraldZkSecret {
-            credentials = .init(user: user, secret: secret)
-        }
+        let credentials = configuration.zooKeeperCredentials
         let acl = ChrootBootstrap.desiredACL(user: configuration.heraldZkUser, secret: configuration.heraldZkSecret)
         let report: ChrootBootstrap.Report
         var migration: ChrootBootstrap.Migration?

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Discovery
 import ElectionModel
+import HeraldSupport
 import MesosLayout
 
 /// Where `herald leader` learns who leads: the local Herald's socket, or ZooKeeper itself.
@@ -69,19 +70,15 @@ enum LeaderSource {
 
     /// Watches until a snapshot names a leader; nil when `timeout` passes first.
     private static func firstLeader(client: DiscoveryClient, timeout: Duration) async throws -> LeaderAnswer? {
-        try await withThrowingTaskGroup(of: LeaderAnswer?.self) { group in
-            group.addTask {
+        do {
+            return try await withTimeout(timeout) {
                 for await snapshot in client.updates() where snapshot.leader != nil {
                     return LeaderAnswer(snapshot)
                 }
                 return nil
             }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                return nil
-            }
-            defer { group.cancelAll() }
-            return try await group.next() ?? nil
+        } catch is TimeoutExpired {
+            return nil
         }
     }
 }

@@ -4,9 +4,9 @@ import HeraldConfig
 import HeraldService
 import Logging
 import Metrics
+import NIOConcurrencyHelpers
 import Prometheus
 import ServiceLifecycle
-import Synchronization
 import ZooKeeper
 
 #if canImport(Glibc)
@@ -153,14 +153,14 @@ nonisolated(unsafe) private var signalPipe: Int32 = -1
 
 /// A counter safe to bump from the signal thread and the service.
 final class SignalCounter: Sendable {
-    private let value = Mutex(0)
+    private let value = NIOLockedValueBox(0)
 
     func increment() -> Int {
-        value.withLock {
+        value.withLockedValue {
             $0 += 1
             return $0
         }
     }
 
-    var count: Int { value.withLock { $0 } }
+    var count: Int { value.withLockedValue { $0 } }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Election
 import ElectionModel
+import HeraldSupport
 import Logging
 import MesosLayout
 import ZooKeeper
@@ -44,14 +45,13 @@ enum ZooKeeperLeader {
                 return nil
             }
             tasks.addTask {
-                for await event in events {
-                    if case .viewChanged(let view) = event, view.leader != nil, !view.stale { return view }
+                let view = try? await withTimeout(timeout) { () -> ElectionView? in
+                    for await event in events {
+                        if case .viewChanged(let view) = event, view.leader != nil, !view.stale { return view }
+                    }
+                    return nil
                 }
-                return nil
-            }
-            tasks.addTask {
-                try? await Task.sleep(for: timeout)
-                return nil
+                return view ?? nil
             }
             defer { tasks.cancelAll() }
             return await tasks.next() ?? nil

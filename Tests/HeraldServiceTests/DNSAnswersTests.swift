@@ -1,6 +1,6 @@
 import DNS
 import Discovery
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 
 @testable import HeraldService
@@ -74,10 +74,10 @@ struct DNSAnswersTests {
 
 /// A value shared with a `@Sendable` source closure.
 final class SharedValue<Value: Sendable>: Sendable {
-    private let stored: Mutex<Value>
-    init(_ value: Value) { stored = Mutex(value) }
+    private let stored: NIOLockedValueBox<Value>
+    init(_ value: Value) { stored = NIOLockedValueBox(value) }
     var value: Value {
-        get { stored.withLock { $0 } }
-        set { stored.withLock { $0 = newValue } }
+        get { stored.withLockedValue { $0 } }
+        set { stored.withLockedValue { $0 = newValue } }
     }
 }

@@ -22,9 +22,15 @@ struct FollowerDirectoryTests {
     }
 
     /// Waits until `path` exists (a bounded wait: registrations are asynchronous).
+    /// Waits until `path` exists: an existence watch set by the same read that finds it missing
+    /// fires when it is made, so no creation is missed between a check and the wait.
     func registered(_ path: String, _ client: ZooKeeperClient, _ what: String) async throws {
         try await within(.seconds(15), what) {
-            while try await client.exists(path) == nil { try await Task.sleep(for: .milliseconds(20)) }
+            while true {
+                let (stat, created) = try await client.existsAndWatch(path)
+                if stat != nil { return }
+                _ = try await created.event()
+            }
         }
     }
 
@@ -60,7 +66,11 @@ struct FollowerDirectoryTests {
             try await registered(own, client, "the registration after its node was deleted")
         }
         try await within(.seconds(15), "the list to show the host") {
-            while host.followers.map(\.hostname) != ["m1"] { try await Task.sleep(for: .milliseconds(20)) }
+            // Subscribed before the check, so that a list published in between is not missed.
+            let updates = host.updates()
+            if host.followers.map(\.hostname) == ["m1"] { return }
+            for await list in updates where list.map(\.hostname) == ["m1"] { return }
+            throw SetupError("the directory stopped before listing the host")
         }
     }
 }

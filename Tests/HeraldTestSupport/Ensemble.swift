@@ -1,4 +1,5 @@
 public import Foundation
+import HeraldSupport
 public import Logging
 public import ZooKeeper
 
@@ -125,17 +126,8 @@ public struct TimeoutError: Error, CustomStringConvertible {
 public func within<T: Sendable>(
     _ limit: Duration, _ what: String, _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let value = first else {
-            throw TimeoutError(description: "timed out after \(limit) waiting for \(what)")
-        }
-        return value
+    try await withTimeout(limit, onTimeout: TimeoutError(description: "timed out after \(limit) waiting for \(what)")) {
+        try await body()
     }
 }
 

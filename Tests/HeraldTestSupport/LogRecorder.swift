@@ -1,5 +1,5 @@
 public import Logging
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Records what a `Logger` is given, for tests to read and to wait on.
 ///
@@ -31,7 +31,7 @@ public final class LogRecorder: Sendable {
         var nextID = 0
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     public init() {}
 
@@ -42,22 +42,22 @@ public final class LogRecorder: Sendable {
         return logger
     }
 
-    public var records: [Record] { state.withLock { $0.records } }
+    public var records: [Record] { state.withLockedValue { $0.records } }
 
     public func records(where predicate: (Record) -> Bool) -> [Record] {
-        state.withLock { $0.records.filter(predicate) }
+        state.withLockedValue { $0.records.filter(predicate) }
     }
 
     /// Returns once at least `count` records match `predicate`. Throws `CancellationError` when
     /// the test is cancelled (its time limit passed) while waiting.
     public func wait(count: Int = 1, where predicate: @escaping @Sendable (Record) -> Bool) async throws {
-        let id = state.withLock { state in
+        let id = state.withLockedValue { state in
             defer { state.nextID += 1 }
             return state.nextID
         }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let done = state.withLock { state in
+                let done = state.withLockedValue { state in
                     let missing = count - state.records.count(where: predicate)
                     guard missing > 0 else { return true }
                     state.waiters.append(
@@ -67,7 +67,7 @@ public final class LogRecorder: Sendable {
                 if done { continuation.resume() }
             }
         } onCancel: {
-            let waiter = state.withLock { state -> Waiter? in
+            let waiter = state.withLockedValue { state -> Waiter? in
                 guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
                 return state.waiters.remove(at: index)
             }
@@ -76,7 +76,7 @@ public final class LogRecorder: Sendable {
     }
 
     fileprivate func append(_ record: Record) {
-        let satisfied = state.withLock { state -> [Waiter] in
+        let satisfied = state.withLockedValue { state -> [Waiter] in
             state.records.append(record)
             var satisfied: [Waiter] = []
             for index in state.waiters.indices.reversed() where state.waiters[index].predicate(record) {

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
     import Glibc
@@ -31,7 +31,7 @@ public final class ZooKeeperProxy: Sendable {
 
     private let listener: Int32
     private let target: (host: String, port: UInt16)
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     /// Listens on 127.0.0.1 (a free port) and relays to `server` (`host:port`).
     public init(server: String) throws {
@@ -62,15 +62,15 @@ public final class ZooKeeperProxy: Sendable {
 
     /// Arms the proxy: the reply to the next request with one of `opcodes` is lost.
     public func loseNextReply(toOpcodes opcodes: Set<Int32>) {
-        state.withLock { $0.armed = opcodes }
+        state.withLockedValue { $0.armed = opcodes }
     }
 
     /// The paths of the requests whose replies were lost, in order (one per cut connection).
-    public var lostPaths: [String] { state.withLock { $0.lostPaths } }
+    public var lostPaths: [String] { state.withLockedValue { $0.lostPaths } }
 
     /// Stops accepting and cuts every relayed connection.
     public func close() {
-        let descriptors = state.withLock { state in
+        let descriptors = state.withLockedValue { state in
             state.closed = true
             return state.descriptors
         }
@@ -87,7 +87,7 @@ public final class ZooKeeperProxy: Sendable {
                 return
             }
             let server = connectToTarget()
-            let registered = state.withLock { state -> Bool in
+            let registered = state.withLockedValue { state -> Bool in
                 guard !state.closed, server >= 0 else { return false }
                 state.descriptors.formUnion([client, server])
                 return true
@@ -107,8 +107,8 @@ public final class ZooKeeperProxy: Sendable {
     private final class Connection: Sendable {
         let client: Int32
         let server: Int32
-        let lostXid = Mutex<Int32?>(nil)
-        let finished = Mutex(0)
+        let lostXid = NIOLockedValueBox<Int32?>(nil)
+        let finished = NIOLockedValueBox(0)
 
         init(client: Int32, server: Int32) {
             self.client = client
@@ -127,13 +127,13 @@ public final class ZooKeeperProxy: Sendable {
             if !first, frame.count >= 12 {
                 let xid = Self.int32(frame, at: 4)
                 let opcode = Self.int32(frame, at: 8)
-                let lose = state.withLock { state -> Bool in
+                let lose = state.withLockedValue { state -> Bool in
                     guard let armed = state.armed, armed.contains(opcode) else { return false }
                     state.armed = nil
                     state.lostPaths.append(Self.path(frame))
                     return true
                 }
-                if lose { connection.lostXid.withLock { $0 = xid } }
+                if lose { connection.lostXid.withLockedValue { $0 = xid } }
             }
             first = false
             guard Self.writeAll(connection.server, frame) else { break }
@@ -144,7 +144,7 @@ public final class ZooKeeperProxy: Sendable {
     private func relayReplies(_ connection: Connection) {
         var first = true
         while let frame = Self.readFrame(connection.server) {
-            if !first, frame.count >= 8, let lost = connection.lostXid.withLock({ $0 }),
+            if !first, frame.count >= 8, let lost = connection.lostXid.withLockedValue({ $0 }),
                 Self.int32(frame, at: 4) == lost
             {
                 connection.cut()
@@ -159,12 +159,12 @@ public final class ZooKeeperProxy: Sendable {
     /// Called by each relay thread as it ends; the second closes both descriptors.
     private func finish(_ connection: Connection) {
         connection.cut()
-        let last = connection.finished.withLock { count -> Bool in
+        let last = connection.finished.withLockedValue { count -> Bool in
             count += 1
             return count == 2
         }
         guard last else { return }
-        state.withLock { $0.descriptors.subtract([connection.client, connection.server]) }
+        state.withLockedValue { $0.descriptors.subtract([connection.client, connection.server]) }
         Glibc.close(connection.client)
         Glibc.close(connection.server)
     }

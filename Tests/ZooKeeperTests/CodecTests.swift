@@ -83,6 +83,16 @@ struct CodecTests {
         #expect(parsed.1 == text)
     }
 
+    @Test("digest credentials come from a configured user and secret together, as the user:secret bytes")
+    func digestCredentials() throws {
+        typealias Credentials = ZooKeeperConfiguration.DigestCredentials
+        #expect(Credentials.given(user: "herald", secret: nil) == nil)
+        #expect(Credentials.given(user: nil, secret: "s3cret") == nil)
+        let credentials = try #require(Credentials.given(user: "herald", secret: "pw:x"))
+        #expect(credentials == Credentials(user: "herald", secret: "pw:x"))
+        #expect(credentials.authData == Array("herald:pw:x".utf8))
+    }
+
     @Test("secrets stay out of descriptions")
     func redaction() {
         let credentials = ZooKeeperConfiguration.DigestCredentials(user: "herald", secret: "hunter2")

@@ -1,5 +1,6 @@
 import CZooKeeper
 import Dispatch
+import HeraldSupport
 import Logging
 import NIOConcurrencyHelpers
 import NIOPosix
@@ -21,24 +22,19 @@ final class SessionCore: Sendable {
         let pointer: OpaquePointer
     }
 
-    /// Someone told of every session event: a stream's continuation, or a handler called on the
-    /// completion thread itself (so that its events keep their order with watch callbacks).
-    struct Subscriber: Sendable {
-        var yield: @Sendable (SessionEvent) -> Void
-        var finish: @Sendable () -> Void
-    }
-
     private struct State {
         var session: SessionState = .connecting
         var info: SessionInfo?
-        var subscribers: [Int: Subscriber] = [:]
-        var nextSubscriber = 0
         /// Buffers of in-flight `multi` requests, kept until C is done with them.
         var multiBuffers: [UInt: MultiBuffers] = [:]
     }
 
     private let handle = NIOLockedValueBox<HandleBox?>(nil)
     private let state = NIOLockedValueBox(State())
+    /// Told of every session event: streams, and handlers called on the completion thread itself
+    /// (so that their events keep their order with watch callbacks). Added to and read under
+    /// `state`'s lock, so that who is told agrees with the state each event leaves.
+    private let subscribers = Broadcaster<SessionEvent>()
     private let closed = Promise<Void>()
 
     init(logger: Logger) {
@@ -78,9 +74,9 @@ final class SessionCore: Sendable {
         if newState == .connected || newState == .readOnly {
             info = Self.readInfo(pointer)
         }
-        let (event, subscribers): (SessionEvent?, [Subscriber]) =
+        let (event, receivers): (SessionEvent?, Broadcaster<SessionEvent>.Receivers?) =
             state.withLockedValue { state in
-                guard !state.session.isTerminal else { return (nil, []) }
+                guard !state.session.isTerminal else { return (nil, nil) }
                 let previous = state.session
                 state.session = newState
                 if let info { state.info = info }
@@ -93,11 +89,11 @@ final class SessionCore: Sendable {
                 case .connecting: event = previous == .connecting ? nil : .connecting
                 case .closed: event = nil
                 }
-                return (event, Array(state.subscribers.values))
+                return (event, subscribers.receivers())
             }
         guard let event else { return }
         logger.debug("ZooKeeper session event", metadata: ["event": "\(event)"])
-        for subscriber in subscribers { subscriber.yield(event) }
+        receivers?.yield(event)
         if newState.isTerminal {
             failWatches(ZooKeeperError(newState == .expired ? .sessionExpired : .authFailed, operation: "watch"))
         }
@@ -126,8 +122,9 @@ final class SessionCore: Sendable {
     /// also ends when its consumer is cancelled, and after `closed`).
     func subscribe() -> (events: AsyncStream<SessionEvent>, cancel: @Sendable () -> Void) {
         let (stream, continuation) = AsyncStream<SessionEvent>.makeStream()
-        let id: Int? = add(Subscriber(yield: { continuation.yield($0) }, finish: { continuation.finish() }))
-        guard let id else {
+        // Removed from `subscribers` when its consumer ends.
+        let key = add { $0.add(continuation) }
+        guard let key else {
             continuation.yield(.closed)
             continuation.finish()
             return (stream, {})
@@ -138,30 +135,23 @@ final class SessionCore: Sendable {
         case .authFailed: continuation.yield(.authFailed)
         default: break
         }
-        // Weak: the continuation (and so this closure) is stored in `state`.
-        continuation.onTermination = { [weak self] _ in self?.unsubscribe(id) }
-        return (stream, { [weak self] in self?.unsubscribe(id)?.finish() })
+        return (stream, { [subscribers] in subscribers.remove(key) })
     }
 
     /// Calls `handler` on the completion thread with every session event from now on; registered
     /// before the handle exists, it misses none. It must only hand the event on.
     func subscribe(handler: @escaping @Sendable (SessionEvent) -> Void) {
-        _ = add(Subscriber(yield: handler, finish: {}))
+        _ = add { $0.add(handler: handler) }
     }
 
-    private func add(_ subscriber: Subscriber) -> Int? {
+    /// Adds a subscriber unless the client is closed (nil then).
+    private func add(
+        _ body: (Broadcaster<SessionEvent>) -> Broadcaster<SessionEvent>.Key
+    ) -> Broadcaster<SessionEvent>.Key? {
         state.withLockedValue { state in
             guard state.session != .closed else { return nil }
-            let id = state.nextSubscriber
-            state.nextSubscriber += 1
-            state.subscribers[id] = subscriber
-            return id
+            return body(subscribers)
         }
-    }
-
-    @discardableResult
-    private func unsubscribe(_ id: Int) -> Subscriber? {
-        state.withLockedValue { $0.subscribers.removeValue(forKey: id) }
     }
 
     // MARK: Multi buffers
@@ -190,15 +180,12 @@ final class SessionCore: Sendable {
                 defer { box = nil }; return box
             })
         else { return nil }
-        let subscribers = state.withLockedValue { state in
+        let receivers = state.withLockedValue { state in
             state.session = .closed
-            defer { state.subscribers = [:] }
-            return Array(state.subscribers.values)
+            return subscribers.removeAll()
         }
-        for subscriber in subscribers {
-            subscriber.yield(.closed)
-            subscriber.finish()
-        }
+        receivers.yield(.closed)
+        receivers.finish()
         for entry in CallbackRegistry.shared.takeAll(owner: token, includeRequests: true) {
             switch entry {
             case .request(_, let complete): complete(.void(ZooKeeperError.Code.closing.rawValue))
