@@ -86,6 +86,7 @@ let package = Package(
             name: "HeraldConfig",
             dependencies: [
                 "DNS",
+                "HeraldSupport",
                 "MesosLayout",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,3 +1,5 @@
+import HeraldSupport
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -17,29 +19,33 @@ public struct DNSServerAddress: Hashable, Sendable, CustomStringConvertible {
         func invalid(_ reason: String) -> DNSError {
             DNSError(.invalidAddress, "invalid DNS server '\(text)': \(reason)")
         }
-        let portText: Substring
-        if text.hasPrefix("[") {
-            guard let close = text.firstIndex(of: "]") else {
+        let parts: HostPort
+        do {
+            parts = try HostPort.split(text)
+        } catch {
+            switch error {
+            case .unclosedBracket:
                 throw invalid("an IPv6 address needs a closing ], e.g. [::1]:53")
+            case .junkAfterBracket(let host):
+                guard IPv4.isIPv6Literal(host) else { throw invalid("'\(host)' is not an IPv6 address") }
+                throw invalid("expected [IPv6]:port, e.g. [::1]:53")
             }
-            host = String(text[text.index(after: text.startIndex)..<close])
-            isIPv6 = true
+        }
+        host = parts.host
+        isIPv6 = parts.bracketed
+        if parts.bracketed {
             guard IPv4.isIPv6Literal(host) else { throw invalid("'\(host)' is not an IPv6 address") }
-            let rest = text[text.index(after: close)...]
-            guard rest.hasPrefix(":") else { throw invalid("expected [IPv6]:port, e.g. [::1]:53") }
-            portText = rest.dropFirst()
+            guard parts.portText != nil else { throw invalid("expected [IPv6]:port, e.g. [::1]:53") }
         } else {
-            guard let colon = text.lastIndex(of: ":") else {
+            guard parts.portText != nil else {
                 throw invalid("expected IPv4:port or [IPv6]:port, e.g. 127.0.0.1:8600")
             }
-            host = String(text[..<colon])
-            isIPv6 = false
             guard IPv4.parse(host) != nil else {
                 throw invalid(
                     "'\(host)' is not an IPv4 address (a host name cannot be used here; write IPv6 as [::1]:53)")
             }
-            portText = text[text.index(after: colon)...]
         }
+        let portText = parts.portText ?? ""
         guard portText.allSatisfy(\.isASCII), let number = Int(portText), (1...65535).contains(number) else {
             throw invalid("'\(portText)' is not a port (1-65535)")
         }

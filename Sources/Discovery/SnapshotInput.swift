@@ -1,4 +1,5 @@
 public import ElectionModel
+import HeraldSupport
 import MesosLayout
 
 /// Everything a snapshot is made of besides its revision: the election view plus what only the
@@ -106,10 +107,8 @@ extension Snapshot.Member {
         let info = candidate.info
         var ip = info.ipv4
         var port = info.port
-        if let address = info.pidAddress, let colon = address.lastIndex(of: ":"),
-            let pidPort = Int(address[address.index(after: colon)...])
-        {
-            ip = String(address[..<colon])
+        if let address = info.pidAddress, let parts = try? HostPort.split(address), let pidPort = parts.port() {
+            ip = parts.host
             port = pidPort
         }
         self.init(

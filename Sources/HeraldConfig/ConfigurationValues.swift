@@ -1,4 +1,5 @@
 import DNS
+import HeraldSupport
 import Yams
 
 /// The parsers and printers the key table uses; each refusal says what is allowed.
@@ -107,24 +108,24 @@ extension ConfigurationKey {
 
     /// `host:port`, host a DNS name, an IPv4 address or `[IPv6]`; nil when fine.
     static func hostPortProblem(_ text: String, defaultPort: Int?) -> String? {
-        var host = Substring(text)
-        var port: Substring?
-        if text.hasPrefix("[") {
-            guard let close = text.firstIndex(of: "]") else { return "'\(text)': IPv6 address needs a closing ]" }
-            host = text[text.index(after: text.startIndex)..<close]
-            let rest = text[text.index(after: close)...]
-            if !rest.isEmpty {
-                guard rest.hasPrefix(":") else { return "'\(text)': expected :port after ]" }
-                port = rest.dropFirst()
+        let parts: HostPort
+        do {
+            parts = try HostPort.split(text)
+        } catch {
+            switch error {
+            case .unclosedBracket:
+                return "'\(text)': IPv6 address needs a closing ]"
+            case .junkAfterBracket:
+                return "'\(text)': expected :port after ]"
             }
+        }
+        let host = parts.host
+        let port = parts.portText
+        if parts.bracketed {
             guard !host.isEmpty, host.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }) else {
                 return "'\(text)': '\(host)' is not an IPv6 address"
             }
         } else {
-            if let colon = text.lastIndex(of: ":") {
-                host = text[..<colon]
-                port = text[text.index(after: colon)...]
-            }
             guard isIPv4(host) || isDNSName(host) else {
                 return "'\(text)': '\(host)' is not a host name or IPv4 address"
             }

@@ -1,4 +1,5 @@
 public import DNS
+import HeraldSupport
 
 /// The ZooKeeper servers to connect to, as `ip:port` entries: `mesos_zk_hosts` when it is set
 /// (host names in it resolved too), else every A record of `mesos_zk_dns` at `mesos_zk_port`.
@@ -63,21 +64,23 @@ public struct ZooKeeperHostList: Sendable {
         func invalid(_ reason: String) -> DNSError {
             DNSError(.invalidAddress, "invalid ZooKeeper host '\(text)': \(reason)")
         }
-        var host = Substring(text)
-        var portText: Substring?
-        if text.hasPrefix("[") {
-            guard let close = text.firstIndex(of: "]") else { throw invalid("an IPv6 address needs a closing ]") }
-            host = text[text.index(after: text.startIndex)..<close]
-            let rest = text[text.index(after: close)...]
-            if !rest.isEmpty {
-                guard rest.hasPrefix(":") else { throw invalid("expected [IPv6]:port") }
-                portText = rest.dropFirst()
+        let parts: HostPort
+        do {
+            parts = try HostPort.split(text)
+        } catch {
+            switch error {
+            case .unclosedBracket:
+                throw invalid("an IPv6 address needs a closing ]")
+            case .junkAfterBracket:
+                throw invalid("expected [IPv6]:port")
             }
-            guard IPv4.isIPv6Literal(String(host)) else { throw invalid("'\(host)' is not an IPv6 address") }
-        } else if let colon = text.firstIndex(of: ":") {
-            guard text.lastIndex(of: ":") == colon else { throw invalid("write an IPv6 address as [address]:port") }
-            host = text[..<colon]
-            portText = text[text.index(after: colon)...]
+        }
+        let host = parts.host
+        let portText = parts.portText
+        if parts.bracketed {
+            guard IPv4.isIPv6Literal(host) else { throw invalid("'\(host)' is not an IPv6 address") }
+        } else if host.contains(":") {
+            throw invalid("write an IPv6 address as [address]:port")
         }
         guard !host.isEmpty else { throw invalid("the host is empty") }
         guard let portText else { return (String(host), defaultPort) }

@@ -1,3 +1,4 @@
+import HeraldSupport
 public import Logging
 import NIOConcurrencyHelpers
 public import NIOCore
@@ -36,14 +37,11 @@ public final class MetricsServer: Service, Sendable {
         /// From `herald_metrics_listen`'s `host:port`, or `[v6-address]:port`. The key's empty
         /// value means no metrics endpoint: the caller does not create a server then.
         public init(listen: String, idleTimeout: Duration = .seconds(60)) throws(MetricsServerError) {
-            var host = Substring(listen)
-            guard let colon = host.lastIndex(of: ":"), let port = Int(host[host.index(after: colon)...]),
-                (0...65535).contains(port)
-            else { throw MetricsServerError(address: listen, reason: "not a host:port address") }
-            host = host[..<colon]
-            if host.hasPrefix("["), host.hasSuffix("]") { host = host.dropFirst().dropLast() }
-            guard !host.isEmpty else { throw MetricsServerError(address: listen, reason: "no host") }
-            self.init(host: String(host), port: port, idleTimeout: idleTimeout)
+            guard let parts = try? HostPort.split(listen), let port = parts.port(in: 0...65535) else {
+                throw MetricsServerError(address: listen, reason: "not a host:port address")
+            }
+            guard !parts.host.isEmpty else { throw MetricsServerError(address: listen, reason: "no host") }
+            self.init(host: parts.host, port: port, idleTimeout: idleTimeout)
         }
 
         var address: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }

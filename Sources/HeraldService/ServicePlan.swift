@@ -1,6 +1,7 @@
 public import Discovery
 import Foundation
 public import HeraldConfig
+import HeraldSupport
 public import MesosLayout
 import MesosZooKeeper
 public import ZooKeeper
@@ -107,11 +108,10 @@ public struct ServicePlan: Sendable {
     /// `host:port` → its parts; IPv6 in brackets. Nil for empty (off) or malformed (the loader
     /// has validated the value already).
     static func listenAddress(_ value: String) -> (host: String, port: Int)? {
-        guard !value.isEmpty, let colon = value.lastIndex(of: ":"), let port = Int(value[value.index(after: colon)...])
-        else { return nil }
-        var host = String(value[..<colon])
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        return (host, port)
+        guard !value.isEmpty, let parts = try? HostPort.split(value), let port = parts.port(in: 0...65535) else {
+            return nil
+        }
+        return (parts.host, port)
     }
 
     /// `ip:port` → an endpoint; `[v6]:port` too.

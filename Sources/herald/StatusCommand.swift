@@ -4,6 +4,7 @@ import Election
 import ElectionModel
 import Foundation
 import HeraldConfig
+import HeraldSupport
 import Logging
 import MesosLayout
 import ZooKeeper
@@ -67,11 +68,8 @@ struct StatusCommand: AsyncParsableCommand {
         await readZooKeeper(configuration, servers: servers, limit: limit, logger: logger, into: &report)
         for entry in servers.split(separator: ",") {
             let address = String(entry)
-            guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else {
-                continue
-            }
-            var host = String(address[..<colon])
-            if host.hasPrefix("[") { host = String(host.dropFirst().dropLast()) }
+            guard let parts = try? HostPort.split(address), let port = parts.port() else { continue }
+            let host = parts.host
             do {
                 let answer = try await FourLetterWord.ask("srvr", host: host, port: port, timeout: limit)
                 let mode = FourLetterWord.mode(fromSrvr: answer)
