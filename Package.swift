@@ -197,6 +197,7 @@ let package = Package(
                 "ElectionModel",
                 "MesosLayout",
                 "ZooKeeper",
+                .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],

@@ -1,3 +1,4 @@
+import InMemoryLogging
 public import Logging
 import NIOConcurrencyHelpers
 
@@ -26,26 +27,28 @@ public final class LogRecorder: Sendable {
     }
 
     private struct State {
-        var records: [Record] = []
         var waiters: [Waiter] = []
         var nextID = 0
     }
 
+    /// Where the records are kept: swift-log's in-memory handler (every logger of this recorder
+    /// shares its store).
+    private let store = InMemoryLogHandler()
     private let state = NIOLockedValueBox(State())
 
     public init() {}
 
     /// A logger at `trace` that records into this recorder.
     public func logger(label: String = "herald.tests") -> Logger {
-        var logger = Logger(label: label) { _ in Handler(recorder: self) }
+        var logger = Logger(label: label) { _ in Handler(recorder: self, store: self.store) }
         logger.logLevel = .trace
         return logger
     }
 
-    public var records: [Record] { state.withLockedValue { $0.records } }
+    public var records: [Record] { store.entries.map(Record.init) }
 
     public func records(where predicate: (Record) -> Bool) -> [Record] {
-        state.withLockedValue { $0.records.filter(predicate) }
+        records.filter(predicate)
     }
 
     /// Returns once at least `count` records match `predicate`. Throws `CancellationError` when
@@ -57,8 +60,10 @@ public final class LogRecorder: Sendable {
         }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                // Counted under the lock that `store` holds while it stores a record: each record
+                // is counted once, here or there.
                 let done = state.withLockedValue { state in
-                    let missing = count - state.records.count(where: predicate)
+                    let missing = count - records.count(where: predicate)
                     guard missing > 0 else { return true }
                     state.waiters.append(
                         Waiter(id: id, predicate: predicate, missing: missing, continuation: continuation))
@@ -75,9 +80,11 @@ public final class LogRecorder: Sendable {
         }
     }
 
-    fileprivate func append(_ record: Record) {
+    /// Stores `event` in `handler` and lets the waiters that `record` (its reading) satisfies go
+    /// on; both under the lock `wait` counts under, so each record is counted once.
+    fileprivate func store(_ event: LogEvent, as record: Record, in handler: InMemoryLogHandler) {
         let satisfied = state.withLockedValue { state -> [Waiter] in
-            state.records.append(record)
+            handler.log(event: event)
             var satisfied: [Waiter] = []
             for index in state.waiters.indices.reversed() where state.waiters[index].predicate(record) {
                 state.waiters[index].missing -= 1
@@ -90,21 +97,34 @@ public final class LogRecorder: Sendable {
 
     private struct Handler: LogHandler {
         let recorder: LogRecorder
-        var logLevel: Logger.Level = .trace
-        var metadata: Logger.Metadata = [:]
+        var store: InMemoryLogHandler
+
+        var logLevel: Logger.Level {
+            get { store.logLevel }
+            set { store.logLevel = newValue }
+        }
+
+        var metadata: Logger.Metadata {
+            get { store.metadata }
+            set { store.metadata = newValue }
+        }
 
         subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
+            get { store[metadataKey: key] }
+            set { store[metadataKey: key] = newValue }
         }
 
         func log(event: LogEvent) {
-            var merged = metadata
+            var merged = store.metadata
             merged.merge(event.metadata ?? [:]) { _, new in new }
-            recorder.append(
-                Record(
-                    level: event.level, message: "\(event.message)",
-                    metadata: merged.mapValues { "\($0)" }))
+            let record = Record(level: event.level, message: "\(event.message)", metadata: merged.mapValues { "\($0)" })
+            recorder.store(event, as: record, in: store)
         }
+    }
+}
+
+extension LogRecorder.Record {
+    init(_ entry: InMemoryLogHandler.Entry) {
+        self.init(level: entry.level, message: "\(entry.message)", metadata: entry.metadata.mapValues { "\($0)" })
     }
 }
