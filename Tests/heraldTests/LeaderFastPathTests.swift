@@ -6,9 +6,10 @@ import Testing
     import Glibc
 #endif
 
-/// `herald leader --socket PATH` is answered before ArgumentParser runs; the same question
-/// spelled so that it goes through the parser (`--timeout 5`, the default, or `--format
-/// hostport`) must give the same output, messages and exit code, whatever the socket answers.
+/// `herald leader --socket PATH` (and `herald leader`) is answered before ArgumentParser runs;
+/// the same question spelled so that it goes through the parser (`--timeout 5`, the default, or
+/// `--format hostport`) must give the same output, messages and exit code, whatever the socket
+/// answers.
 @Suite("herald leader --socket: the fast path and the parser agree", .timeLimit(.minutes(2)))
 struct LeaderFastPathTests {
     static var binary: String {
@@ -129,6 +130,25 @@ struct LeaderFastPathTests {
             #expect(notSocket.output.hasPrefix("leader: cannot reach \(file): "))
             let long = try await Self.agree(directory + "/" + String(repeating: "x", count: 120), "too long")
             #expect(long.status == 3)
+        }
+    }
+
+    @Test("herald leader alone: $HERALD_SOCKET, else the default path, as through the parser")
+    func environmentSocket() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory + "/herald.sock"
+            let server = try CannedServer(path: path, reply: Array((Self.snapshot() + "\n").utf8))
+            defer { server.close() }
+            for value in [path, directory + "/none.sock", ""] {
+                let environment = ["HERALD_SOCKET": value]
+                let fast = try await ChildProcess.run(Self.binary, ["leader"], environment: environment)
+                let parsed = try await ChildProcess.run(
+                    Self.binary, ["leader", "--timeout", "5"], environment: environment)
+                #expect(
+                    Run(status: fast.status, output: fast.output) == Run(status: parsed.status, output: parsed.output))
+                if value == path { #expect(fast.status == 0 && fast.output == "10.0.0.1:5050\n") }
+                if value.isEmpty { #expect(fast.output.contains("/run/herald/herald.sock") || fast.status == 0) }
+            }
         }
     }
 
