@@ -96,7 +96,19 @@ enum DiscoveryResponse: Sendable {
     }
 
     /// Decodes a line by its `type`; anything unexpected is `DiscoveryClientError.protocolViolation`.
+    ///
+    /// A snapshot as Herald's server writes it is read by `SnapshotReader`, without the runtime
+    /// look-ups `JSONDecoder` makes; every other line, and any snapshot it leaves, goes to
+    /// `JSONDecoder`, which gives the same value where both read one.
     static func decode(_ line: some Collection<UInt8>) throws(DiscoveryClientError) -> DiscoveryResponse {
+        if let snapshot = SnapshotReader.snapshot(line) { return .snapshot(snapshot) }
+        return try decodeWithFoundation(line)
+    }
+
+    /// The reference decoding: every line, by `JSONDecoder`.
+    static func decodeWithFoundation(_ line: some Collection<UInt8>) throws(DiscoveryClientError)
+        -> DiscoveryResponse
+    {
         let data = Data(line)
         let envelope: Envelope
         do {

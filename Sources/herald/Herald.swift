@@ -25,7 +25,14 @@ struct Herald: AsyncParsableCommand {
     )
 
     /// Herald's exit codes (DESIGN.md): usage errors are 2, not ArgumentParser's 64.
+    ///
+    /// `herald leader --socket PATH` alone is answered before ArgumentParser builds the command
+    /// tree (`LeaderFastPath`): scripts and health checks run it in loops, and parsing costs more
+    /// than the exchange. Its output, exit codes and messages are the same as through the parser.
     static func main() async {
+        if let path = LeaderFastPath.socketPath(in: CommandLine.arguments.dropFirst()) {
+            LeaderFastPath.run(socketPath: path)
+        }
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
@@ -33,21 +40,28 @@ struct Herald: AsyncParsableCommand {
             } else {
                 try command.run()
             }
-        } catch let exit as HeraldExit {
+        } catch {
+            exit(with: error)
+        }
+    }
+
+    /// Ends the process for an error thrown by a command (or by parsing): the message on stderr
+    /// (stdout for `--help` and `--version`) and DESIGN.md's exit code.
+    static func exit(with error: any Error) -> Never {
+        if let exit = error as? HeraldExit {
             StandardError.write(exit.message + "\n")
             Glibc.exit(exit.code.rawValue)
-        } catch {
-            let code = exitCode(for: error)
-            let message = fullMessage(for: error)
-            if !message.isEmpty {
-                if code == .success {
-                    print(message)
-                } else {
-                    StandardError.write(message + "\n")
-                }
-            }
-            Glibc.exit(code == .validationFailure ? ExitCode.usage.rawValue : code.rawValue)
         }
+        let code = exitCode(for: error)
+        let message = fullMessage(for: error)
+        if !message.isEmpty {
+            if code == .success {
+                print(message)
+            } else {
+                StandardError.write(message + "\n")
+            }
+        }
+        Glibc.exit(code == .validationFailure ? ExitCode.usage.rawValue : code.rawValue)
     }
 }
 

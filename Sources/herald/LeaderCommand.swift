@@ -27,7 +27,10 @@ struct LeaderCommand: AsyncParsableCommand {
     var wait = false
 
     @Option(help: "Seconds to wait for an answer (and, with --wait, for a leader).")
-    var timeout: Double = 5
+    var timeout: Double = Self.defaultTimeout
+
+    /// `--timeout`'s default, in seconds (also `LeaderFastPath`'s).
+    static let defaultTimeout: Double = 5
 
     @Option(
         name: .customLong("zk"),
@@ -46,20 +49,31 @@ struct LeaderCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let limit = Duration.milliseconds(Int64(timeout * 1000))
+        let limit = Self.limit(timeout)
         let source = try source(timeout: limit)
         let wait = wait
         let answer = try await WaitProgress.around(enabled: wait, timeout: Self.seconds(timeout)) {
             try await source.answer(wait: wait, timeout: limit)
         }
+        try Self.report(answer, format: json ? .json : format ?? .hostport, waited: wait ? Self.seconds(timeout) : nil)
+    }
+
+    /// `--timeout` as the bound of each exchange.
+    static func limit(_ timeout: Double) -> Duration {
+        .milliseconds(Int64(timeout * 1000))
+    }
+
+    /// Prints the leader on stdout (and the stale warning on stderr), or throws the exit-1 error;
+    /// `waited` is the `--wait` time the message names.
+    static func report(_ answer: LeaderSource.LeaderAnswer, format: LeaderFormat, waited: String?) throws {
         guard let leader = answer.leader else {
-            let waited = wait ? " after waiting \(Self.seconds(timeout))" : ""
-            throw HeraldExit(code: .failure, message: "leader: \(answer.reason)\(waited)")
+            let after = waited.map { " after waiting \($0)" } ?? ""
+            throw HeraldExit(code: .failure, message: "leader: \(answer.reason)\(after)")
         }
         if answer.stale {
             StandardError.write("leader: stale: Herald lost ZooKeeper; this is the last known leader\n")
         }
-        StandardOutput.write((json ? .json : format ?? .hostport).render(leader) + "\n")
+        StandardOutput.write(format.render(leader) + "\n")
     }
 
     private func source(timeout: Duration) throws -> LeaderSource {

@@ -56,15 +56,19 @@ enum LeaderSource {
             return LeaderAnswer(
                 try await ZooKeeperLeader.view(url: url, required: required, wait: wait, timeout: timeout))
         case .socket(let path, let socketTimeout):
-            let now: LeaderAnswer
-            do {
-                now = LeaderAnswer(try BlockingDiscoveryClient(socketPath: path, timeout: socketTimeout).current())
-            } catch {
-                throw HeraldExit.socket("leader", error)
-            }
+            let now = try Self.current(socketPath: path, timeout: socketTimeout)
             guard wait, now.leader == nil else { return now }
             let client = DiscoveryClient(socketPath: path, timeout: socketTimeout)
             return try await Self.firstLeader(client: client, timeout: timeout) ?? now
+        }
+    }
+
+    /// The socket's answer now, over a plain blocking socket; its errors as exit code 3.
+    static func current(socketPath path: String, timeout: Duration) throws(HeraldExit) -> LeaderAnswer {
+        do {
+            return LeaderAnswer(try BlockingDiscoveryClient(socketPath: path, timeout: timeout).current())
+        } catch {
+            throw HeraldExit.socket("leader", error)
         }
     }
 
