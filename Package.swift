@@ -11,13 +11,15 @@ let swiftSettings: [SwiftSetting] = [
 
 /// The release `herald` binary starts in a fraction of the time: `herald leader` runs in scripts and
 /// health checks, in loops, and most of a one-shot run was the dynamic loader's work on the binary
-/// (Benchmarks/results/leader-oneshot.md). Built with `--static-swift-stdlib` (README), it is
-/// linked as a position-dependent executable, so the loader has none of its 104,000 relative
-/// relocations to apply nor their pages to copy; its libraries (libc, libstdc++, the ZooKeeper
-/// client) are still placed at random, its own code is not. Its symbols are not exported either
-/// (the Swift runtime's `dladdr` at start-up searched all 22,000 of them); nothing looks them up.
+/// (Benchmarks/results/leader-oneshot.md). Built with `--static-swift-stdlib` (README), it stays a
+/// position-independent executable (its code placed at random, as every Debian daemon's), but is
+/// linked by lld with packed relative relocations (DT_RELR, glibc 2.36): the loader applies its
+/// 104,000 relocations from a table a few kilobytes long. Its symbols are not exported (the Swift
+/// runtime's `dladdr` at start-up searched all 22,000 of them); nothing looks them up.
 let heraldReleaseLinkerSettings: [LinkerSetting] = [
-    .unsafeFlags(["-Xclang-linker", "-no-pie", "-Xlinker", "--no-export-dynamic"], .when(configuration: .release))
+    .unsafeFlags(
+        ["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs", "-Xlinker", "--no-export-dynamic"],
+        .when(configuration: .release))
 ]
 
 let package = Package(

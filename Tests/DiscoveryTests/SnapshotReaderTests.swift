@@ -1,4 +1,4 @@
-import Election
+import ElectionModel
 import Foundation
 import Testing
 
