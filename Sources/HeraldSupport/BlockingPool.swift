@@ -15,9 +15,9 @@ public import NIOPosix
 ///   that a close that hangs never holds up the next session's open.
 /// - Calls that block for as long as someone else decides get a thread of their own
 ///   (`onOwnThread`): a hook's `posix_spawn`, its `waitid` and the reading of its output (until
-///   the hook's timeout), the system resolver's `getaddrinfo` (its own timeouts), a four-letter
-///   word (the server's answer). None of them can hold a thread of `shared`, however many hooks
-///   hang or look-ups wait; each costs a thread only while it runs.
+///   the hook's timeout), the system resolver's `getaddrinfo` (its own timeouts). None of them
+///   can hold a thread of `shared`, however many hooks hang or look-ups wait; each costs a thread
+///   only while it runs. (A four-letter word needs none: it runs on NIO, `FourLetterWord`.)
 public enum BlockingPool {
     /// Threads of `shared`.
     public static let threads = 4
