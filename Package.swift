@@ -303,6 +303,7 @@ let package = Package(
                 "herald", "Discovery", "ElectionModel", "MesosLayout", "ZooKeeper", "HeraldTestSupport",
                 "discovery-example",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

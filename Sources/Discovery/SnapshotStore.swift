@@ -7,7 +7,10 @@ import NIOCore
 ///
 /// Behind one lock: `publish` compares, bumps the revision, encodes and hands the shared bytes to
 /// every event loop that has watchers, all in one critical section, so revisions reach each loop
-/// in order. The per-loop `WatcherSet`s are confined to their event loop and need no lock.
+/// in order. Each loop has at most one fan-out queued: a publish while one is queued only replaces
+/// the snapshot it will offer, so a burst of changes never builds a backlog ahead of the loop's
+/// requests, and a watcher skips the revisions its loop had no time for. The per-loop
+/// `WatcherSet`s are confined to their event loop and need no lock.
 ///
 /// A snapshot is only true for a while: the lease rule (`Snapshot(input:revision:now:)`) ages it
 /// with the time since the last contact with ZooKeeper. So the store keeps the input, and ages
@@ -31,6 +34,13 @@ final class SnapshotStore: Sendable {
     private struct LoopEntry {
         var eventLoop: any EventLoop
         var watchers: NIOLoopBound<WatcherSet>
+        /// The newest snapshot not yet offered to this loop's watchers. A fan-out is queued on the
+        /// loop only when none is: publishes faster than a loop can fan out coalesce into the
+        /// newest, and the loop's queue never holds more than one of them ahead of its requests.
+        var pending: Published?
+        /// The earliest start of the loop's next fan-out: the last one's end plus its length, so
+        /// that fanning out takes at most half of the loop's time and its requests get the rest.
+        var nextFanOut = NIODeadline.uptimeNanoseconds(0)
     }
 
     private struct State {
@@ -107,11 +117,38 @@ final class SnapshotStore: Sendable {
         var published = Self.encode(candidate.with(revision: previous.revision + 1))
         published.expires = expires
         state.published = published
-        for entry in state.loops.values {
-            let watchers = entry.watchers
-            entry.eventLoop.execute { watchers.value.offer(published) }
+        for (key, entry) in state.loops {
+            let queued = entry.pending != nil
+            state.loops[key]!.pending = published
+            guard !queued else { continue }
+            let (box, loop, watchers) = (self.state, entry.eventLoop, entry.watchers)
+            loop.execute { Self.fanOut(key, box: box, loop: loop, watchers: watchers) }
         }
         return published.snapshot
+    }
+
+    /// Offers a loop's pending snapshot to its watchers, on that loop, once its cool-down from the
+    /// last fan-out is over. The pending snapshot stays set until taken here: that is what tells
+    /// `update` a fan-out is already queued.
+    private static func fanOut(
+        _ key: ObjectIdentifier, box: NIOLockedValueBox<State>, loop: any EventLoop,
+        watchers: NIOLoopBound<WatcherSet>
+    ) {
+        let start = NIODeadline.now()
+        let step: (wait: NIODeadline?, newest: Published?) = box.withLockedValue { state in
+            guard let entry = state.loops[key] else { return (nil, nil) }
+            if entry.nextFanOut > start { return (entry.nextFanOut, nil) }
+            state.loops[key]!.pending = nil
+            return (nil, entry.pending)
+        }
+        if let wait = step.wait {
+            loop.scheduleTask(deadline: wait) { fanOut(key, box: box, loop: loop, watchers: watchers) }
+            return
+        }
+        guard let newest = step.newest else { return }
+        watchers.value.offer(newest)
+        let end = NIODeadline.now()
+        box.withLockedValue { $0.loops[key]?.nextFanOut = end + (end - start) }
     }
 
     private func schedule(_ state: inout State, at instant: ContinuousClock.Instant?, now: ContinuousClock.Instant) {

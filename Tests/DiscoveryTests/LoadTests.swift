@@ -1,4 +1,6 @@
 import Foundation
+import HeraldTestSupport
+import NIOConcurrencyHelpers
 import NIOCore
 import Testing
 
@@ -80,6 +82,55 @@ struct LoadTests {
                 "median latency \(median(before)) before the flood, \(median(after)) after")
             await stalled.close()
             await probe.close()
+        }
+    }
+
+    @Test(
+        "a publish storm with 1,000 watchers: requests are answered promptly, every watcher ends at the last revision")
+    func publishStorm() async throws {
+        try await withServer(configuration: .init(maximumConnections: 2000)) { server, path in
+            let watchers = try RawWatchers(socket: path, count: 1000)
+            defer { watchers.stop() }
+            try await within(.seconds(30), "every watcher's first snapshot") {
+                while watchers.states.contains(where: { $0.count == 0 }) {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+            }
+            // As fast as this process can publish: far more than two event loops can fan out to
+            // 1,000 watchers each time.
+            let storming = NIOLockedValueBox(true)
+            let storm = Task.detached {
+                var index = 0
+                while storming.withLockedValue({ $0 }) {
+                    index += 1
+                    server.publish(Fixtures.changing(index))
+                }
+                return index
+            }
+            var worst = Duration.zero
+            var asked = 0
+            let until = ContinuousClock.now + .seconds(3)
+            while ContinuousClock.now < until {
+                let start = ContinuousClock.now
+                var client = try await TestClient.connect(path)
+                try await client.send(DiscoveryRequest.get.line)
+                _ = try await client.nextSnapshot(within: .seconds(30))
+                await client.close()
+                worst = max(worst, ContinuousClock.now - start)
+                asked += 1
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            storming.withLockedValue { $0 = false }
+            let published = await storm.value
+            let last = server.current.revision
+            try await within(.seconds(30), "every watcher at the last revision") {
+                while watchers.states.contains(where: { $0.lastRevision != last }) {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+            }
+            print("publish storm: \(published) publishes; worst get of \(asked): \(worst)")
+            #expect(worst < .seconds(1), "a get took \(worst) during the storm")
+            #expect(watchers.states.allSatisfy { $0.increasing && $0.open })
         }
     }
 

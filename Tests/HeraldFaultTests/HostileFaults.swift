@@ -142,7 +142,7 @@ extension FaultSuite {
     /// garbage lines and reads the error, 1 a half line then hangs up, 2 a 100 KB line, 3 connects
     /// and closes at once. Returns true when an error line came back.
     static func hostileClient(_ socket: String, kind: Int) -> Bool {
-        guard let descriptor = try? LoadFaultsSupport.connect(socket) else { return false }
+        guard let descriptor = try? RawSocket.connect(socket) else { return false }
         defer { close(descriptor) }
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -180,7 +180,7 @@ extension FaultSuite {
             scenario.fault("600-idle-connections-\(leader.name)")
             var flood: [Int32] = []
             defer { for descriptor in flood { close(descriptor) } }
-            for _ in 0..<600 { flood.append(try LoadFaultsSupport.connect(leader.socket)) }
+            for _ in 0..<600 { flood.append(try RawSocket.connect(leader.socket)) }
             let refused = flood.filter { Self.readsRefusal($0) }.count
             #expect(refused >= 600 - 144, "connections over the cap got the one error line: \(refused)")
             #expect(refused < 600, "the cap let some connections in")

@@ -33,6 +33,21 @@ extension FaultSuite {
                     try await Task.sleep(for: .milliseconds(20))
                 }
             }
+            // A consumer asking while the churn runs: each `get` on a fresh connection is
+            // answered promptly, however many watchers the churn keeps busy.
+            let asking = Task {
+                var worst = Duration.zero
+                var asked = 0
+                while !Task.isCancelled {
+                    let start = ContinuousClock.now
+                    _ = try await DiscoveryClient(socketPath: follower.socket, timeout: .seconds(60)).current()
+                    worst = max(worst, ContinuousClock.now - start)
+                    asked += 1
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
+                return (worst, asked)
+            }
+            defer { asking.cancel() }
             scenario.fault("churn-\(changes)")
             let started = ContinuousClock.now
             // A long session: this process is busy reading every watcher's snapshots.
@@ -88,6 +103,10 @@ extension FaultSuite {
                     try await add(number)
                     try await remove(nodes.removeFirst())
                 }
+                asking.cancel()
+                let (worstGet, asked) = try await asking.value
+                print("leader-churn: the slowest of \(asked) gets during the churn took \(worstGet)")
+                #expect(worstGet < .seconds(2), "a get took \(worstGet) during the churn")
                 if stalls > 0 { print("leader-churn: the writer's connection stalled \(stalls) time(s)") }
                 let took = ContinuousClock.now - started
                 print("leader-churn: \(changes) leader changes written in \(took)")
@@ -119,103 +138,5 @@ extension FaultSuite {
             for host in scenario.leaderHosts { try scenario.launch(host) }
             scenario.healed()
         }
-    }
-
-    /// Many raw `watch` connections served by one thread with `poll`: each keeps only the count
-    /// of lines, their revisions' order and its last line, so that a thousand of them cost this
-    /// process little (a decoder per pushed snapshot would make it the bottleneck).
-    final class RawWatchers: Sendable {
-        struct State: Sendable {
-            var count = 0
-            var lastRevision: UInt64 = 0
-            var increasing = true
-            var lastLine = ""
-            var open = true
-        }
-
-        private let box: NIOLockedValueBox<[State]>
-        private let stopped = NIOLockedValueBox(false)
-        private let descriptors: [Int32]
-
-        init(socket: String, count: Int) throws {
-            var descriptors: [Int32] = []
-            for _ in 0..<count {
-                let descriptor = try LoadFaultsSupport.connect(socket)
-                let request = Array("{\"op\":\"watch\"}\n".utf8)
-                guard write(descriptor, request, request.count) == request.count else {
-                    throw SetupError("cannot send watch on \(socket)")
-                }
-                descriptors.append(descriptor)
-            }
-            self.descriptors = descriptors
-            box = NIOLockedValueBox(Array(repeating: State(), count: count))
-            let box = box
-            let stopped = stopped
-            let opened = descriptors
-            Thread {
-                var pending = Array(repeating: [UInt8](), count: opened.count)
-                var buffer = [UInt8](repeating: 0, count: 1 << 16)
-                var polls = opened.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-                while !stopped.withLockedValue({ $0 }) {
-                    guard poll(&polls, nfds_t(polls.count), 100) > 0 else { continue }
-                    for index in polls.indices where polls[index].revents != 0 {
-                        let got = read(polls[index].fd, &buffer, buffer.count)
-                        if got <= 0 {
-                            polls[index].fd = -1
-                            box.withLockedValue { $0[index].open = false }
-                            continue
-                        }
-                        pending[index] += buffer[0..<got]
-                        while let newline = pending[index].firstIndex(of: 10) {
-                            let line = String(decoding: pending[index][..<newline], as: UTF8.self)
-                            pending[index].removeSubrange(...newline)
-                            let revision = Self.revision(line)
-                            box.withLockedValue { states in
-                                if revision <= states[index].lastRevision { states[index].increasing = false }
-                                states[index].lastRevision = revision
-                                states[index].count += 1
-                                states[index].lastLine = line
-                            }
-                        }
-                    }
-                }
-            }.start()
-        }
-
-        var states: [State] { box.withLockedValue { $0 } }
-
-        func stop() {
-            stopped.withLockedValue { $0 = true }
-            for descriptor in descriptors { shutdown(descriptor, Int32(SHUT_RDWR)) }
-        }
-
-        static func revision(_ line: String) -> UInt64 {
-            guard let range = line.range(of: "\"revision\":") else { return 0 }
-            return UInt64(line[range.upperBound...].prefix { $0.isNumber }) ?? 0
-        }
-    }
-}
-
-/// A plain blocking Unix-socket connection, for the raw clients of the load and hostile scenarios.
-enum LoadFaultsSupport {
-    static func connect(_ path: String) throws -> Int32 {
-        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        _ = withUnsafeMutableBytes(of: &address.sun_path) { bytes in
-            path.utf8CString.withUnsafeBytes {
-                bytes.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0.prefix(bytes.count - 1)))
-            }
-        }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        guard descriptor >= 0, connected == 0 else {
-            close(descriptor)
-            throw SetupError("cannot connect to \(path): errno \(errno)")
-        }
-        return descriptor
     }
 }

@@ -116,6 +116,7 @@ final class Scenario: @unchecked Sendable {
             let line =
                 "fault scenario \(name) round \(round): invariants 1-5 held: \(held.joined(separator: " ")); "
                 + "worst convergence \(convergence); \(history.events.count) events; took \(took)"
+                + (failure.map { "; failed: \($0)" } ?? "")
             print(line)
             Self.report(name: name, held: held, convergence: history.convergence(judged), took: took)
             let file = scenario.directory + "/history.log"
