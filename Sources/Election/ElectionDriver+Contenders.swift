@@ -7,8 +7,11 @@ import ZooKeeper
 extension ElectionDriver {
     mutating func contend(_ id: ContenderID, _ info: MasterInfo) -> [Effect] {
         contends += 1
-        contenders[id] = Contender(
-            state: ContenderState(required: configuration.required), info: info, data: info.encoded())
+        addContender(
+            id,
+            Contender(
+                id: id, changes: changes, state: ContenderState(required: configuration.required), info: info,
+                data: info.encoded()))
         var effects: [Effect] = []
         if let session, session.connected, session.authenticated, let sessionID = session.id {
             _ = contenders[id]!.state.handle(.session(.connected(id: sessionID)))
@@ -29,7 +32,7 @@ extension ElectionDriver {
         if contenders[id]!.deleting != nil || contenders[id]!.creating == generation {
             contenders[id]!.waiters.append(waiter)
         } else {
-            contenders[id] = nil
+            dropContender(id)
             effects.append(.resume(waiter))
         }
         return effects
@@ -129,7 +132,7 @@ extension ElectionDriver {
         guard let contender = contenders[id], case .idle = contender.state.phase, contender.deleting == nil,
             contender.creating == nil
         else { return [] }
-        contenders[id] = nil
+        dropContender(id)
         return contender.waiters.map(Effect.resume)
     }
 
@@ -152,7 +155,7 @@ extension ElectionDriver {
         contenders[id]!.deleting = nil
         let waiters = contenders[id]!.waiters
         contenders[id]!.waiters = []
-        if case .idle = contenders[id]!.state.phase { contenders[id] = nil }
+        if case .idle = contenders[id]!.state.phase { dropContender(id) }
         // No read here: the children watch reports the deletion.
         return waiters.map(Effect.resume)
     }

@@ -75,14 +75,14 @@ extension ElectionDriver {
 
     /// When one of this process' contenders is next in line, an exists watch on the leader's node
     /// lets it lead on the deletion event itself, one read earlier than the children watch would.
+    /// The leader may be this process' own too (several contenders in one process): its
+    /// abdication then hands over on the same event.
     mutating func watchPredecessor(_ read: GroupMembers, session current: Session) -> [Effect] {
         let valid = read.ranking.valid
         guard valid.count >= 2, let sessionID = current.id, let latest = session else { return [] }
         let (leader, next) = (valid[0], valid[1])
-        guard next.ephemeralOwner == sessionID, latest.predecessor != leader.name else { return [] }
-        let mine = contenders.values
-        guard !mine.contains(where: { $0.state.ownNode?.name == leader.name }),
-            mine.contains(where: { $0.state.ownNode?.name == next.name })
+        guard next.ephemeralOwner == sessionID, latest.predecessor != leader.name,
+            contenders.values.contains(where: { $0.state.ownNode?.name == next.name })
         else { return [] }
         session?.predecessor = leader.name
         return [
@@ -102,9 +102,9 @@ extension ElectionDriver {
             let basis = readBasis, group.contains(name)
         else { return [] }
         group.drop(name)
-        let before = leaders.count
+        let before = elections.count
         let effects = process(group.read(), basis: basis, added: [])
-        if leaders.count > before { earlyElections += 1 }
+        if elections.count > before { earlyElections += 1 }
         return effects
     }
 

@@ -99,7 +99,7 @@ extension ElectionDriver {
                 contenders[id]!.deleting = nil
                 effects += contenders[id]!.waiters.map(Effect.resume)
                 contenders[id]!.waiters = []
-                if case .idle = contenders[id]!.state.phase { contenders[id] = nil }
+                if case .idle = contenders[id]!.state.phase { dropContender(id) }
             }
         }
         session = nil

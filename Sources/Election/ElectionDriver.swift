@@ -43,14 +43,20 @@ struct ElectionDriver {
         var id: Int64? { info?.id }
     }
 
-    /// A reference type: the loop walks every contender on each read and publish, and with
-    /// hundreds of contenders copying each one's fields (retains) dominated that walk.
+    /// The contenders whose published facts (own node, leadership) may have changed since
+    /// `takeContenderChanges()` last looked: a phase changed, or the contender came or went.
+    final class ChangeLog {
+        var ids: Set<ContenderID> = []
+    }
+
+    /// A reference type: the loop walks every contender on each read, and with hundreds of
+    /// contenders copying each one's fields (retains) dominated that walk.
     final class Contender {
+        let id: ContenderID
+        let changes: ChangeLog
         var state: ContenderState {
-            didSet { if state.phase != oldValue.phase { phaseChanged = true } }
+            didSet { if state.phase != oldValue.phase { changes.ids.insert(id) } }
         }
-        /// The phase changed since `takeContenderChanges()` last looked.
-        var phaseChanged = true
         let info: MasterInfo
         let data: [UInt8]
         /// The generation of the create in flight, if any.
@@ -65,7 +71,9 @@ struct ElectionDriver {
         /// Awaited before that delete is sent (the service's `on_demoted` hook finishing).
         var deleteGate: ElectionGroup.AbdicationGate?
 
-        init(state: ContenderState, info: MasterInfo, data: [UInt8]) {
+        init(id: ContenderID, changes: ChangeLog, state: ContenderState, info: MasterInfo, data: [UInt8]) {
+            self.id = id
+            self.changes = changes
             self.state = state
             self.info = info
             self.data = data
@@ -82,11 +90,9 @@ struct ElectionDriver {
     var session: Session?
     var sessionFailures = 0
     var readFailures = 0
-    var contenders: [ContenderID: Contender] = [:] {
-        didSet { rosterChanged = true }
-    }
-    /// A contender came or went since `takeContenderChanges()` last looked.
-    var rosterChanged = true
+    /// Changed only through `contend` and `dropContender`, which log the change.
+    private(set) var contenders: [ContenderID: Contender] = [:]
+    let changes = ChangeLog()
     /// Every member read so far, interpreted once (`GroupIndex`).
     var group: GroupIndex
     var lastRead: GroupMembers?
@@ -140,16 +146,28 @@ struct ElectionDriver {
         return session.info
     }
 
-    /// Whether `leaders` or `ownNodes` may differ from when this was last called: what
-    /// `ElectionGroup` publishes is built again only then, not on every input.
-    mutating func takeContenderChanges() -> Bool {
-        var changed = rosterChanged
-        rosterChanged = false
-        for contender in contenders.values where contender.phaseChanged {
-            contender.phaseChanged = false
-            changed = true
+    /// What `ElectionGroup` publishes of each contender, for those that may have changed since
+    /// this was last called: its own node and its epoch while it leads (both nil once it is
+    /// gone). The cost follows the changes, not the number of contenders.
+    mutating func takeContenderChanges() -> [(id: ContenderID, ownNode: String?, epoch: Int64?)] {
+        guard !changes.ids.isEmpty else { return [] }
+        defer { changes.ids.removeAll(keepingCapacity: true) }
+        return changes.ids.map { id in
+            guard let contender = contenders[id] else { return (id, nil, nil) }
+            var epoch: Int64?
+            if case .leader(_, let leading) = contender.state.phase { epoch = leading }
+            return (id, contender.state.ownNode?.name, epoch)
         }
-        return changed
+    }
+
+    mutating func addContender(_ id: ContenderID, _ contender: Contender) {
+        contenders[id] = contender
+        changes.ids.insert(id)
+    }
+
+    mutating func dropContender(_ id: ContenderID) {
+        contenders[id] = nil
+        changes.ids.insert(id)
     }
 
     mutating func takeEvents() -> [ElectionEvent] {

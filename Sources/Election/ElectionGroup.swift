@@ -168,13 +168,15 @@ public final class ElectionGroup: Sendable {
     /// Hands the driver's new events and state to listeners and readers.
     private func publish(_ driver: inout ElectionDriver) {
         let events = driver.takeEvents()
-        // With many contenders these maps cost a walk of them all: only when one changed phase.
-        let contenders = driver.takeContenderChanges() ? (driver.leaders, driver.ownNodes) : nil
+        // Only the contenders that changed: with hundreds of them, a walk of all on every input
+        // cost more than the decision.
+        let contenders = driver.takeContenderChanges()
         let receivers = shared.withLockedValue { state in
             state.view = driver.observer.view
-            if let (leaders, ownNodes) = contenders {
-                state.leaders = leaders.map { (id: $0.key, epoch: $0.value) }
-                state.ownNodes = ownNodes
+            for contender in contenders {
+                state.ownNodes[contender.id] = contender.ownNode
+                state.leaders.removeAll { $0.id == contender.id }
+                if let epoch = contender.epoch { state.leaders.append((id: contender.id, epoch: epoch)) }
             }
             state.session = driver.sessionInfo
             state.leaseUntil = driver.leaseUntil
