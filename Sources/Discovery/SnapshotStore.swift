@@ -9,7 +9,8 @@ import NIOCore
 /// every event loop that has watchers, all in one critical section, so revisions reach each loop
 /// in order. Each loop has at most one fan-out queued: a publish while one is queued only replaces
 /// the snapshot it will offer, so a burst of changes never builds a backlog ahead of the loop's
-/// requests, and a watcher skips the revisions its loop had no time for. The per-loop
+/// requests, and a watcher skips the revisions its loop had no time for (see
+/// `LoopEntry.nextFanOut` for how a burst leaves the loop time for its requests). The per-loop
 /// `WatcherSet`s are confined to their event loop and need no lock.
 ///
 /// A snapshot is only true for a while: the lease rule (`Snapshot(input:revision:now:)`) ages it
@@ -38,8 +39,12 @@ final class SnapshotStore: Sendable {
         /// loop only when none is: publishes faster than a loop can fan out coalesce into the
         /// newest, and the loop's queue never holds more than one of them ahead of its requests.
         var pending: Published?
-        /// The earliest start of the loop's next fan-out: the last one's end plus its length, so
-        /// that fanning out takes at most half of the loop's time and its requests get the rest.
+        /// The earliest start of the loop's next fan-out. When a newer snapshot was already
+        /// waiting at the end of a fan-out, the next one starts no sooner than the last one took:
+        /// fanning out then takes at most half of the loop's time, and its requests get the rest.
+        /// (A loop runs every task that is ready before it looks at its sockets again, so fan-outs
+        /// queued back to back would keep it from its requests for as long as the changes go on.)
+        /// A change after a quiet spell fans out at once.
         var nextFanOut = NIODeadline.uptimeNanoseconds(0)
     }
 
@@ -148,7 +153,10 @@ final class SnapshotStore: Sendable {
         guard let newest = step.newest else { return }
         watchers.value.offer(newest)
         let end = NIODeadline.now()
-        box.withLockedValue { $0.loops[key]?.nextFanOut = end + (end - start) }
+        box.withLockedValue { state in
+            guard let entry = state.loops[key] else { return }
+            state.loops[key]!.nextFanOut = entry.pending == nil ? .uptimeNanoseconds(0) : end + (end - start)
+        }
     }
 
     private func schedule(_ state: inout State, at instant: ContinuousClock.Instant?, now: ContinuousClock.Instant) {
