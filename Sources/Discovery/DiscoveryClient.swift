@@ -146,6 +146,9 @@ public struct DiscoveryClient: Sendable {
         } catch let error as DiscoveryClientError {
             throw error
         } catch {
+            // Cancelling the task ends the exchange with an error of its own (a cancellation, or
+            // the channel closed under it): not the server's doing.
+            if error is CancellationError || Task.isCancelled { throw .cancelled(path: socketPath) }
             throw .closed(path: socketPath)
         }
     }

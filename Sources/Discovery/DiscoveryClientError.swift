@@ -10,6 +10,8 @@ public enum DiscoveryClientError: Error, Hashable, Sendable, CustomStringConvert
     case protocolViolation(String)
     /// The server answered with an error line.
     case server(DiscoveryProtocolError)
+    /// The calling task was cancelled before the answer came.
+    case cancelled(path: String)
 
     public var description: String {
         switch self {
@@ -18,6 +20,7 @@ public enum DiscoveryClientError: Error, Hashable, Sendable, CustomStringConvert
         case .timedOut(let path, let after): "\(path): no answer within \(after)"
         case .protocolViolation(let reason): "protocol violation: \(reason)"
         case .server(let error): "server error \(error)"
+        case .cancelled(let path): "\(path): the request was cancelled"
         }
     }
 
@@ -25,7 +28,7 @@ public enum DiscoveryClientError: Error, Hashable, Sendable, CustomStringConvert
     public var isUnreachable: Bool {
         switch self {
         case .unreachable, .timedOut, .closed: true
-        case .protocolViolation, .server: false
+        case .protocolViolation, .server, .cancelled: false
         }
     }
 }
