@@ -1,5 +1,6 @@
 import ElectionModel
 import Foundation
+import HeraldTestSupport
 import Testing
 
 @testable import Discovery
@@ -41,23 +42,10 @@ struct ClientTests {
     @Test("a request whose task is cancelled ends as `cancelled`, not as the server closing")
     func cancelled() async throws {
         try await withTemporaryDirectory { directory in
-            // A socket that accepts (in its backlog) and never answers.
+            // A socket that takes connections into its backlog and never answers.
             let path = directory + "/silent.sock"
-            let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+            let listener = try RawSocket.listen(path)
             defer { close(listener) }
-            var address = sockaddr_un()
-            address.sun_family = sa_family_t(AF_UNIX)
-            withUnsafeMutableBytes(of: &address.sun_path) { bytes in
-                path.utf8CString.withUnsafeBytes {
-                    bytes.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0.prefix(bytes.count - 1)))
-                }
-            }
-            let bound = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-                }
-            }
-            try #require(bound == 0 && listen(listener, 8) == 0)
             let request = Task { try await DiscoveryClient(socketPath: path, timeout: .seconds(30)).current() }
             try await Task.sleep(for: .milliseconds(200))
             request.cancel()

@@ -10,6 +10,28 @@ import NIOConcurrencyHelpers
 public enum RawSocket {
     public static func connect(_ path: String) throws -> Int32 {
         let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        let connected = withAddress(path) { Glibc.connect(descriptor, $0, $1) }
+        guard descriptor >= 0, connected == 0 else {
+            close(descriptor)
+            throw SetupError("cannot connect to \(path): errno \(errno)")
+        }
+        return descriptor
+    }
+
+    /// A listening socket that never accepts: connections wait in its backlog, unanswered.
+    public static func listen(_ path: String, backlog: Int32 = 8) throws -> Int32 {
+        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        let bound = withAddress(path) { bind(descriptor, $0, $1) }
+        guard descriptor >= 0, bound == 0, Glibc.listen(descriptor, backlog) == 0 else {
+            close(descriptor)
+            throw SetupError("cannot listen on \(path): errno \(errno)")
+        }
+        return descriptor
+    }
+
+    private static func withAddress<T>(
+        _ path: String, _ body: (UnsafePointer<sockaddr>, socklen_t) -> T
+    ) -> T {
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &address.sun_path) { bytes in
@@ -17,16 +39,9 @@ public enum RawSocket {
                 bytes.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0.prefix(bytes.count - 1)))
             }
         }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
-        guard descriptor >= 0, connected == 0 else {
-            close(descriptor)
-            throw SetupError("cannot connect to \(path): errno \(errno)")
-        }
-        return descriptor
     }
 }
 
