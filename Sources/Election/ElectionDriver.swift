@@ -90,7 +90,7 @@ struct ElectionDriver {
     var session: Session?
     var sessionFailures = 0
     var readFailures = 0
-    /// Changed only through `contend` and `dropContender`, which log the change.
+    /// Changed only through `addContender` and `dropContender`, which log the change.
     private(set) var contenders: [ContenderID: Contender] = [:]
     let changes = ChangeLog()
     /// Every member read so far, interpreted once (`GroupIndex`).
@@ -138,8 +138,6 @@ struct ElectionDriver {
             return nil
         }
     }
-
-    var ownNodes: [ContenderID: String] { contenders.compactMapValues { $0.state.ownNode?.name } }
 
     var sessionInfo: SessionInfo? {
         guard let session, session.connected else { return nil }

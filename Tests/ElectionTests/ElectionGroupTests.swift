@@ -271,18 +271,7 @@ extension ElectionGroupTests {
             _ = try await ElectionHarness.view(of: second, "both candidates") {
                 $0.present == 2 && $0.state == .elected
             }
-            // The exists watch on the leader's node is set one round trip after that read.
-            try await within(.seconds(10), "the predecessor watch") {
-                while second.statistics.predecessorWatches < 1 { try await Task.sleep(for: .milliseconds(10)) }
-            }
-            let events = second.events()
-            await first.abdicate(firstID)
-            try await within(.seconds(10), "the successor's election") {
-                for await event in events {
-                    if case .elected(secondID, _, _) = event { return }
-                }
-                throw SetupError("the group stopped")
-            }
+            try await Self.handOver(from: first, firstID, to: second, secondID)
             #expect(second.statistics.earlyElections == 1, "elected on the deletion event")
             // The confirming read agrees.
             _ = try await ElectionHarness.view(of: second, "the confirming read") {
@@ -301,20 +290,28 @@ extension ElectionGroupTests {
             _ = try await ElectionHarness.agreedLeader([group], "the first contender leads")
             let secondID = group.contend(ElectionHarness.info(2))
             _ = try await ElectionHarness.view(of: group, "both candidates") { $0.present == 2 && $0.state == .elected }
-            try await within(.seconds(10), "the predecessor watch") {
-                while group.statistics.predecessorWatches < 1 { try await Task.sleep(for: .milliseconds(10)) }
-            }
-            let events = group.events()
-            await group.abdicate(firstID)
-            try await within(.seconds(10), "the second contender's election") {
-                for await event in events {
-                    if case .elected(secondID, _, _) = event { return }
-                }
-                throw SetupError("the group stopped")
-            }
+            try await Self.handOver(from: group, firstID, to: group, secondID)
             #expect(group.statistics.earlyElections == 1, "elected on the deletion event, not on a read")
             #expect(group.leaderEpoch(secondID) != nil)
             #expect(group.leaderEpoch(firstID) == nil)
+        }
+    }
+
+    /// Once `successor` has its exists watch on the leader's node (set one round trip after the
+    /// read that shows both), `leader` abdicates; returns when `successorID` is elected.
+    static func handOver(
+        from leader: ElectionGroup, _ leaderID: ContenderID, to successor: ElectionGroup, _ successorID: ContenderID
+    ) async throws {
+        try await within(.seconds(10), "the predecessor watch") {
+            while successor.statistics.predecessorWatches < 1 { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        let events = successor.events()
+        await leader.abdicate(leaderID)
+        try await within(.seconds(10), "the successor's election") {
+            for await event in events {
+                if case .elected(successorID, _, _) = event { return }
+            }
+            throw SetupError("the group stopped")
         }
     }
 }
