@@ -299,9 +299,10 @@ struct Connection: Sendable {
         let handler = SnapshotPushHandler(store: store)
         let idle = IdleTimeoutHandler(timeout: idleTimeout)
         let pipeline = channel.pipeline.syncOperations
+        // The push handler first: its writes go to the channel with no handler to pass on the way.
+        try pipeline.addHandler(handler)
         try pipeline.addHandler(ByteToMessageHandler(LineFrameDecoder(maximumLength: maximumLineLength)))
         try pipeline.addHandler(idle)
-        try pipeline.addHandler(handler)
         self.channel = try NIOAsyncChannel(wrappingChannelSynchronously: channel)
         self.push = NIOLoopBound(handler, eventLoop: channel.eventLoop)
         self.idle = NIOLoopBound(idle, eventLoop: channel.eventLoop)

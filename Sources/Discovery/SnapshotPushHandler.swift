@@ -12,12 +12,15 @@ import NIOCore
 /// socket) and is never closed for being slow. Revisions only go forward: an offer that is not
 /// newer than what was written or is pending is dropped.
 ///
-/// Requests are served by the connection's task through `NIOAsyncChannel`; this handler sits
-/// before it in the pipeline and only handles the push side, so a publish fans out with one task
-/// per event loop rather than a task wake-up per watcher.
+/// Requests are served by the connection's task through `NIOAsyncChannel`; this handler only
+/// handles the push side, so a publish fans out with one task per event loop rather than a task
+/// wake-up per watcher. It is the first handler of the pipeline (it passes the raw bytes on
+/// untouched), so that its writes go straight to the channel, and it keeps the channel's
+/// writability itself: a fan-out to thousands of watchers touches as little of each connection
+/// as it can.
 final class SnapshotPushHandler: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = LineFrame
-    typealias InboundOut = LineFrame
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private let store: SnapshotStore
@@ -26,6 +29,10 @@ final class SnapshotPushHandler: ChannelInboundHandler, RemovableChannelHandler 
     private var lastWritten: UInt64 = 0
     private var pending: SnapshotStore.Published?
     private var closing = false
+    /// The channel's writability, as of its last `channelWritabilityChanged`.
+    private var isWritable = true
+    /// This handler's place in its loop's `WatcherSet` while it watches (kept by the set).
+    var watcherIndex: Int?
 
     init(store: SnapshotStore) {
         self.store = store
@@ -33,6 +40,7 @@ final class SnapshotPushHandler: ChannelInboundHandler, RemovableChannelHandler 
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        isWritable = context.channel.isWritable
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -47,7 +55,8 @@ final class SnapshotPushHandler: ChannelInboundHandler, RemovableChannelHandler 
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable, let next = pending {
+        isWritable = context.channel.isWritable
+        if isWritable, let next = pending {
             pending = nil
             write(next, context: context)
         }
@@ -80,7 +89,7 @@ final class SnapshotPushHandler: ChannelInboundHandler, RemovableChannelHandler 
         guard let context, !closing else { return }
         let newest = max(lastWritten, pending?.revision ?? 0)
         guard force ? published.revision >= newest : published.revision > newest else { return }
-        if context.channel.isWritable, pending == nil {
+        if isWritable, pending == nil {
             write(published, context: context)
         } else {
             pending = published
@@ -112,10 +121,13 @@ final class SnapshotPushHandler: ChannelInboundHandler, RemovableChannelHandler 
     /// pending snapshot written late, an offer queued before a freeze), the store's current one
     /// aged to now.
     private func write(_ published: SnapshotStore.Published, context: ChannelHandlerContext) {
-        var published = published
         if published.isExpired(at: .now) {
             let fresh = store.refresh()
-            if fresh.revision >= published.revision { published = fresh }
+            if fresh.revision >= published.revision {
+                lastWritten = fresh.revision
+                context.writeAndFlush(wrapOutboundOut(fresh.line), promise: nil)
+                return
+            }
         }
         lastWritten = published.revision
         context.writeAndFlush(wrapOutboundOut(published.line), promise: nil)

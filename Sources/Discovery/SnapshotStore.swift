@@ -209,8 +209,12 @@ final class SnapshotStore: Sendable {
 
 /// The watching connections of one event loop. Confined to that loop: registration, offers and
 /// shutdown all run there, in the order the store submitted them.
+///
+/// An array in the order the watchers came, each handler knowing its own place in it: a fan-out
+/// walks the handlers in the order their connections were allocated, and a removal moves the
+/// last handler into the gap.
 final class WatcherSet {
-    private var handlers: [ObjectIdentifier: SnapshotPushHandler] = [:]
+    private(set) var handlers: [SnapshotPushHandler] = []
     private(set) var isShutDown: Bool
 
     init(shutDown: Bool) {
@@ -220,19 +224,27 @@ final class WatcherSet {
     var count: Int { handlers.count }
 
     func add(_ handler: SnapshotPushHandler) {
-        handlers[ObjectIdentifier(handler)] = handler
+        guard handler.watcherIndex == nil else { return }
+        handler.watcherIndex = handlers.count
+        handlers.append(handler)
     }
 
     func remove(_ handler: SnapshotPushHandler) {
-        handlers.removeValue(forKey: ObjectIdentifier(handler))
+        guard let index = handler.watcherIndex, index < handlers.count, handlers[index] === handler else { return }
+        handler.watcherIndex = nil
+        let last = handlers.removeLast()
+        guard index < handlers.count else { return }
+        handlers[index] = last
+        last.watcherIndex = index
     }
 
     func offer(_ published: SnapshotStore.Published) {
-        for handler in handlers.values { handler.offer(published) }
+        for handler in handlers { handler.offer(published) }
     }
 
     func shutDown(final published: SnapshotStore.Published, grace: TimeAmount) {
         isShutDown = true
-        for handler in handlers.values { handler.shutDown(final: published, grace: grace) }
+        // A handler's shutdown removes it from the set: walk a copy.
+        for handler in handlers { handler.shutDown(final: published, grace: grace) }
     }
 }
