@@ -121,16 +121,13 @@ final class SnapshotPushHandler: ChannelInboundHandler, RemovableChannelHandler 
     /// pending snapshot written late, an offer queued before a freeze), the store's current one
     /// aged to now.
     private func write(_ published: SnapshotStore.Published, context: ChannelHandlerContext) {
+        var (line, revision) = (published.line, published.revision)
         if published.isExpired(at: .now) {
             let fresh = store.refresh()
-            if fresh.revision >= published.revision {
-                lastWritten = fresh.revision
-                context.writeAndFlush(wrapOutboundOut(fresh.line), promise: nil)
-                return
-            }
+            if fresh.revision >= revision { (line, revision) = (fresh.line, fresh.revision) }
         }
-        lastWritten = published.revision
-        context.writeAndFlush(wrapOutboundOut(published.line), promise: nil)
+        lastWritten = revision
+        context.writeAndFlush(wrapOutboundOut(line), promise: nil)
     }
 
     private func stopWatching() {
