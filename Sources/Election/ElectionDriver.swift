@@ -71,6 +71,12 @@ struct ElectionDriver {
         /// Awaited before that delete is sent (the service's `on_demoted` hook finishing).
         var deleteGate: ElectionGroup.AbdicationGate?
 
+        /// The epoch it leads with, nil unless it leads.
+        var leadingEpoch: Int64? {
+            if case .leader(_, let epoch) = state.phase { return epoch }
+            return nil
+        }
+
         init(id: ContenderID, changes: ChangeLog, state: ContenderState, info: MasterInfo, data: [UInt8]) {
             self.id = id
             self.changes = changes
@@ -132,12 +138,7 @@ struct ElectionDriver {
             required: configuration.required, sessionTimeout: configuration.zooKeeper.sessionTimeout)
     }
 
-    var leaders: [ContenderID: Int64] {
-        contenders.compactMapValues {
-            if case .leader(_, let epoch) = $0.state.phase { return epoch }
-            return nil
-        }
-    }
+    var leaders: [ContenderID: Int64] { contenders.compactMapValues(\.leadingEpoch) }
 
     var sessionInfo: SessionInfo? {
         guard let session, session.connected else { return nil }
@@ -152,9 +153,7 @@ struct ElectionDriver {
         defer { changes.ids.removeAll(keepingCapacity: true) }
         return changes.ids.map { id in
             guard let contender = contenders[id] else { return (id, nil, nil) }
-            var epoch: Int64?
-            if case .leader(_, let leading) = contender.state.phase { epoch = leading }
-            return (id, contender.state.ownNode?.name, epoch)
+            return (id, contender.state.ownNode?.name, contender.leadingEpoch)
         }
     }
 
