@@ -253,6 +253,8 @@ final class Scenario: @unchecked Sendable {
             "leader": snapshot.leader?.hostname ?? "-", "epoch": snapshot.leader.map { "\($0.epoch)" } ?? "-",
             "stale": snapshot.stale ? "1" : "0", "role": snapshot.publisher.role.rawValue,
             "zk": snapshot.zookeeper.state, "server": snapshot.zookeeper.server ?? "-",
+            // Whether this host's own node is among the candidates it shows.
+            "own": snapshot.candidates.contains { $0.hostname == snapshot.publisher.hostname } ? "1" : "0",
         ]
     }
 
