@@ -108,12 +108,54 @@ final class SessionCore: Sendable {
                 for index in 0..<min(16, raw.count) { password[index] = raw[index] }
             }
         }
-        let server = zoo_get_current_server(pointer).map { String(cString: $0) }
         return SessionInfo(
             credentials: SessionCredentials(id: id, password: password),
             negotiatedTimeout: .milliseconds(Int(zoo_recv_timeout(pointer))),
-            server: server?.isEmpty == false ? server : nil
+            server: connectedServer(pointer)
         )
+    }
+
+    /// `host:port` of the server this handle's socket is connected to (`[host]:port` for IPv6),
+    /// from the socket's peer address; nil when not connected read-write.
+    ///
+    /// Not `zoo_get_current_server`: in the C client 3.8.0 it formats into one buffer shared by
+    /// every handle of the process (ZOOKEEPER-4810), which another handle's I/O thread may
+    /// overwrite between the call and the copy, so a process with several sessions could name
+    /// another session's server.
+    static func connectedServer(_ pointer: OpaquePointer) -> String? {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        return withUnsafeMutablePointer(to: &storage) { storage in
+            storage.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                guard zookeeper_get_connected_host(pointer, address, &length) != nil else { return nil }
+                return format(address)
+            }
+        }
+    }
+
+    /// `host:port`, or `[host]:port` for IPv6, of an IPv4 or IPv6 socket address.
+    static func format(_ address: UnsafePointer<sockaddr>) -> String? {
+        switch Int32(address.pointee.sa_family) {
+        case AF_INET:
+            return address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { ipv4 in
+                var bytes = ipv4.pointee.sin_addr
+                return text(AF_INET, &bytes).map { "\($0):\(UInt16(bigEndian: ipv4.pointee.sin_port))" }
+            }
+        case AF_INET6:
+            return address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { ipv6 in
+                var bytes = ipv6.pointee.sin6_addr
+                return text(AF_INET6, &bytes).map { "[\($0)]:\(UInt16(bigEndian: ipv6.pointee.sin6_port))" }
+            }
+        default:
+            return nil
+        }
+    }
+
+    /// An address' text form (`inet_ntop`).
+    private static func text(_ family: Int32, _ bytes: UnsafeRawPointer) -> String? {
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: Int(INET6_ADDRSTRLEN) + 1) { buffer in
+            inet_ntop(family, bytes, buffer.baseAddress, socklen_t(buffer.count)).map { String(cString: $0) }
+        }
     }
 
     // MARK: Subscribers
