@@ -349,6 +349,15 @@ final class Scenario: @unchecked Sendable {
         }
     }
 
+    /// Waits until every leader host's socket shows its own node among the candidates. Hosts
+    /// agree on a leader as soon as a quorum is present, which may be before the last of them
+    /// has created its node: whoever reads the group's order waits for this first.
+    func everyCandidateIn(within limit: Duration = .seconds(30)) async throws {
+        for host in leaderHosts {
+            try await until(host, within: limit, "its own node among the candidates") { $0["own"] == "1" }
+        }
+    }
+
     /// Waits until every running host's socket shows the same leader, elected and not stale;
     /// returns that leader.
     @discardableResult
