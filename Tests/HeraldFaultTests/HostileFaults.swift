@@ -87,6 +87,8 @@ extension FaultSuite {
     func aclChanged() async throws {
         try await Scenario.run("acl-changed") { scenario in
             let leader = try await scenario.agreement("a leader")
+            // Every host in the group before the ACL forbids creating nodes: a successor is needed.
+            try await scenario.everyCandidateIn()
             try await withClient(servers: try Lab.servers) { client in
                 let (acl, _) = try await client.getACL(scenario.basePath)
                 scenario.fault("acl-read-only")
