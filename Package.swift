@@ -49,6 +49,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "CSpawn", path: "Sources/CSpawn"),
+        .target(name: "CDatagram", path: "Sources/CDatagram"),
         .target(
             name: "HeraldSupport",
             dependencies: [
@@ -86,6 +87,7 @@ let package = Package(
         .target(
             name: "DNS",
             dependencies: [
+                "CDatagram",
                 "HeraldSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -12,11 +12,11 @@ public import NIOPosix
 /// zone is answered from the next query on: an answer is reused only for the same query to the
 /// same zone (`AnswerCache`).
 ///
-/// UDP queries are answered on the event loop, in the handler that reads them: no task, no
-/// allocation beyond the answer. Each TCP connection carries any number of length-prefixed
-/// queries, is closed after `Configuration.tcpIdleTimeout` without one, and at most
-/// `Configuration.maximumTCPConnections` are open at once. A malformed packet gets FORMERR or
-/// nothing, and touches no other query.
+/// UDP queries are answered in batches by a thread of its own (`DatagramServer`), each batch
+/// from the zone as it is once its queries arrived; TCP is served by SwiftNIO. Each TCP
+/// connection carries any number of length-prefixed queries, is closed after
+/// `Configuration.tcpIdleTimeout` without one, and at most `Configuration.maximumTCPConnections`
+/// are open at once. A malformed packet gets FORMERR or nothing, and touches no other query.
 ///
 /// `bind` opens both sockets (so a taken port is an error before anything else starts); `run`
 /// serves until its task is cancelled, then closes them.
@@ -61,11 +61,11 @@ public final class DNSResponder: Sendable {
     public let configuration: Configuration
     /// The port both sockets are bound to.
     public let port: Int
-    private let udp: any Channel
+    private let udp: DatagramServer
     private let tcp: any Channel
     private let logger: Logger
 
-    private init(configuration: Configuration, port: Int, udp: any Channel, tcp: any Channel, logger: Logger) {
+    private init(configuration: Configuration, port: Int, udp: DatagramServer, tcp: any Channel, logger: Logger) {
         self.configuration = configuration
         self.port = port
         self.udp = udp
@@ -79,21 +79,8 @@ public final class DNSResponder: Sendable {
         configuration: Configuration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger, zone: @escaping @Sendable () -> DNSZone
     ) async throws -> DNSResponder {
-        let udp: any Channel
-        do {
-            udp = try await DatagramBootstrap(group: group)
-                .channelOption(.datagramVectorReadMessageCount, value: 32)
-                .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 32 * 2048))
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(UDPQueryHandler(zone: zone))
-                    }
-                }
-                .bind(host: configuration.host, port: configuration.port).get()
-        } catch {
-            throw failure(configuration, "UDP", error)
-        }
-        let port = udp.localAddress?.port ?? configuration.port
+        let udp = try DatagramServer(host: configuration.host, port: configuration.port, zone: zone)
+        let port = udp.port
         let connections = NIOLockedValueBox(0)
         let limit = configuration.maximumTCPConnections
         let idle = TimeAmount(configuration.tcpIdleTimeout)
@@ -118,7 +105,7 @@ public final class DNSResponder: Sendable {
             logger.info("DNS responder listening", metadata: ["dns.listen": "\(configuration.host):\(port)"])
             return DNSResponder(configuration: configuration, port: port, udp: udp, tcp: tcp, logger: logger)
         } catch {
-            try? await udp.close()
+            await udp.stop()
             throw failure(configuration, "TCP", error)
         }
     }
@@ -135,52 +122,21 @@ public final class DNSResponder: Sendable {
 
     /// Serves until the task is cancelled; then closes both sockets and returns.
     public func run() async {
-        let udp = udp
         let tcp = tcp
         await withTaskCancellationHandler {
-            try? await udp.closeFuture.get()
+            try? await tcp.closeFuture.get()
         } onCancel: {
-            udp.close(promise: nil)
             tcp.close(promise: nil)
         }
-        try? await tcp.close()
+        await udp.stop()
         logger.info("DNS responder stopped", metadata: ["dns.listen": "\(configuration.host):\(port)"])
     }
 
     /// Closes both sockets (for a responder that was bound but will not run).
     public func close() async {
-        try? await udp.close()
+        await udp.stop()
         try? await tcp.close()
     }
-}
-
-/// Answers each datagram in place, to the address it came from.
-final class UDPQueryHandler: ChannelInboundHandler {
-    typealias InboundIn = AddressedEnvelope<ByteBuffer>
-    typealias OutboundOut = AddressedEnvelope<ByteBuffer>
-
-    private let zone: @Sendable () -> DNSZone
-    private var cache = AnswerCache()
-
-    init(zone: @escaping @Sendable () -> DNSZone) {
-        self.zone = zone
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let envelope = Self.unwrapInboundIn(data)
-        let packet = Array(envelope.data.readableBytesView)
-        guard let answer = cache.respond(to: packet, zone: zone(), transport: .udp) else { return }
-        let buffer = context.channel.allocator.buffer(bytes: answer)
-        context.write(
-            Self.wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: buffer)), promise: nil)
-    }
-
-    func channelReadComplete(context: ChannelHandlerContext) {
-        context.flush()
-    }
-
-    /// A failed send or receive concerns one datagram: the socket goes on serving.
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {}
 }
 
 /// Answers each length-prefixed query on a connection, in order; closes it when idle.
