@@ -1,6 +1,5 @@
 import Foundation
 import HeraldTestSupport
-import Logging
 import Testing
 
 @testable import DNS
@@ -48,25 +47,9 @@ struct DatagramServerTests {
         }
     }
 
-    static func serving<T: Sendable>(
-        port: Int = 0, _ body: @escaping @Sendable (DNSResponder) async throws -> T
-    ) async throws -> T {
-        let responder = try await DNSResponder.bind(
-            configuration: .init(host: "127.0.0.1", port: port), logger: Logger(label: "dns.udp"),
-            zone: { Fixture.zone() })
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask {
-                await responder.run()
-                return nil
-            }
-            defer { group.cancelAll() }
-            return try await body(responder)
-        }
-    }
-
     @Test("60 senders at once, read in batches: each gets the answer to its own query")
     func ownAnswers() async throws {
-        try await Self.serving { responder in
+        try await Fixture.serving { responder in
             let ids = (1...60).map { UInt16($0 * 1000 + 7) }
             let answers = try await Self.exchange(
                 port: responder.port, ids.map { Query.make("leader.mesos.service.consul", id: $0) })
@@ -81,7 +64,7 @@ struct DatagramServerTests {
 
     @Test("a datagram longer than any query is dropped; the next query is answered")
     func oversized() async throws {
-        try await Self.serving { responder in
+        try await Fixture.serving { responder in
             var long = Query.make("leader.mesos.service.consul", id: 1)
             long += [UInt8](repeating: 0, count: DatagramServer.slot + 100 - long.count)
             let answers = try await Self.exchange(
@@ -93,12 +76,12 @@ struct DatagramServerTests {
 
     @Test("a stopped responder releases its port: a new one binds it and answers")
     func rebind() async throws {
-        let port = try await Self.serving { responder in
+        let port = try await Fixture.serving { responder in
             let answers = try await Self.exchange(port: responder.port, [Query.make("leader.mesos.service.consul")])
             #expect(answers[0] != nil)
             return responder.port
         }
-        try await Self.serving(port: port) { responder in
+        try await Fixture.serving(.init(host: "127.0.0.1", port: port)) { responder in
             #expect(responder.port == port)
             let answers = try await Self.exchange(port: port, [Query.make("zookeeper.service.consul", id: 9)])
             #expect(answers[0].map { UInt16($0[0]) << 8 | UInt16($0[1]) } == 9)

@@ -1,3 +1,5 @@
+import Logging
+
 @testable import DNS
 
 /// An answer read back into fields the tests compare: the header, and every record as a line
@@ -157,5 +159,26 @@ enum Fixture {
             throw DNSMessage.Malformed("no answer")
         }
         return try Decoded(bytes)
+    }
+}
+
+extension Fixture {
+    /// Runs `body` with a responder bound with `configuration` (a free port on 127.0.0.1 by
+    /// default) answering from `zone`, serving until `body` returns; always stops it.
+    static func serving<T: Sendable>(
+        _ configuration: DNSResponder.Configuration = .init(host: "127.0.0.1", port: 0),
+        zone: @escaping @Sendable () -> DNSZone = { Fixture.zone() },
+        _ body: @escaping @Sendable (DNSResponder) async throws -> T
+    ) async throws -> T {
+        let responder = try await DNSResponder.bind(
+            configuration: configuration, logger: Logger(label: "dns.test"), zone: zone)
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                await responder.run()
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await body(responder)
+        }
     }
 }

@@ -1,6 +1,5 @@
 import Foundation
 import HeraldTestSupport
-import Logging
 import NIOConcurrencyHelpers
 import Testing
 
@@ -103,17 +102,8 @@ final class TestResponder: Sendable {
         _ zone: DNSZone = Fixture.zone(), _ body: @escaping @Sendable (TestResponder) async throws -> T
     ) async throws -> T {
         let box = NIOLockedValueBox(zone)
-        let responder = try await DNSResponder.bind(
-            configuration: .init(host: "127.0.0.1", port: 0), logger: Logger(label: "dns.test"),
-            zone: { box.withLockedValue { $0 } })
-        let test = TestResponder(zone: box, responder: responder)
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask {
-                await responder.run()
-                return nil
-            }
-            defer { group.cancelAll() }
-            return try await body(test)
+        return try await Fixture.serving(zone: { box.withLockedValue { $0 } }) { responder in
+            try await body(TestResponder(zone: box, responder: responder))
         }
     }
 }

@@ -1,6 +1,5 @@
 import Foundation
 import HeraldTestSupport
-import Logging
 import NIOCore
 import NIOPosix
 import Testing
@@ -34,16 +33,10 @@ struct TCPTests {
     static func with<T: Sendable>(
         idle: Duration = .seconds(10), connections: Int = 128, _ body: @escaping @Sendable (Int) async throws -> T
     ) async throws -> T {
-        let responder = try await DNSResponder.bind(
-            configuration: .init(host: "127.0.0.1", port: 0, tcpIdleTimeout: idle, maximumTCPConnections: connections),
-            logger: Logger(label: "dns.tcp"), zone: { Fixture.zone() })
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask {
-                await responder.run()
-                return nil
-            }
-            defer { group.cancelAll() }
-            return try await body(responder.port)
+        try await Fixture.serving(
+            .init(host: "127.0.0.1", port: 0, tcpIdleTimeout: idle, maximumTCPConnections: connections)
+        ) { responder in
+            try await body(responder.port)
         }
     }
 
