@@ -79,7 +79,12 @@ public final class DNSResponder: Sendable {
         configuration: Configuration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger, zone: @escaping @Sendable () -> DNSZone
     ) async throws -> DNSResponder {
-        let udp = try DatagramServer(host: configuration.host, port: configuration.port, zone: zone)
+        let udp: DatagramServer
+        do {
+            udp = try DatagramServer(host: configuration.host, port: configuration.port, zone: zone)
+        } catch {
+            throw failure(configuration, "UDP", error)
+        }
         let port = udp.port
         let connections = NIOLockedValueBox(0)
         let limit = configuration.maximumTCPConnections

@@ -28,7 +28,7 @@ final class DatagramServer: Sendable {
     private let serving: Task<Void, Never>
 
     /// Binds `host` (an IP literal) and `port` (0 picks one) and starts serving.
-    init(host: String, port: Int, zone: @escaping @Sendable () -> DNSZone) throws(DNSError) {
+    init(host: String, port: Int, zone: @escaping @Sendable () -> DNSZone) throws(BindError) {
         let (descriptor, bound) = try Self.bind(host: host, port: port)
         self.descriptor = descriptor
         self.port = bound
@@ -54,16 +54,19 @@ final class DatagramServer: Sendable {
         try? await pool.shutdownGracefully()
     }
 
-    private static func bind(host: String, port: Int) throws(DNSError) -> (Int32, Int) {
+    /// Why the socket could not be bound: its `description` is the reason alone, for the
+    /// responder's one-line error that names the address.
+    struct BindError: Error, CustomStringConvertible {
+        var code: Int32
+        var description: String { code == EINVAL ? "not an IP address" : String(cString: strerror(code)) }
+    }
+
+    private static func bind(host: String, port: Int) throws(BindError) -> (Int32, Int) {
         var bound: Int32 = 0
         // A receive wakes at least once a second, so that a stop is seen even if the shutdown
         // did not wake it.
         let descriptor = herald_udp_bind(host, Int32(port), 1000, &bound)
-        guard descriptor >= 0 else {
-            let address = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
-            let reason = descriptor == -EINVAL ? "not an IP address" : String(cString: strerror(-descriptor))
-            throw DNSError(.network, "cannot listen on \(address) over UDP: \(reason)")
-        }
+        guard descriptor >= 0 else { throw BindError(code: -descriptor) }
         return (descriptor, Int(bound))
     }
 
